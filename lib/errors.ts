@@ -1,0 +1,113 @@
+/**
+ * Every error the library raises on purpose: one base class, a subclass per way things go wrong.
+ * `code` is stable (match on it, not on the message); `cause` keeps the underlying Node error, if any.
+ * Argument mistakes (a recv size of 0, say) are plain `RangeError`s/`TypeError`s, as in Node itself.
+ */
+
+/** Where a failed exchange got to, so that a failure loses none of the bytes that did arrive. */
+export interface PartialTransfer {
+	/** Every byte received before the failure, in order. */
+	readonly data: Uint8Array;
+	/** How many bytes that is. */
+	readonly bytesReceived: number;
+}
+
+export class LessonError extends Error {
+	/** A stable machine-readable code such as `ERR_TIMEOUT`. */
+	readonly code: string;
+	/** Bytes received before the failure, set by `retrieve` when it gives up part way. */
+	partial?: PartialTransfer;
+
+	constructor(code: string, message: string, options?: {cause?: unknown}) {
+		super(message, options);
+		this.name = new.target.name;
+		this.code = code;
+	}
+}
+
+/** The TCP connection could not be made (refused, unreachable, reset during connect). */
+export class ConnectError extends LessonError {
+	constructor(
+		readonly host: string,
+		readonly port: number,
+		reason: string,
+		options?: {cause?: unknown},
+	) {
+		super('ERR_CONNECT', `Could not connect to ${host}:${port}: ${reason}`, options);
+	}
+}
+
+/** The host name did not resolve to an address (a typo, or no network / DNS available). */
+export class HostNotFoundError extends LessonError {
+	constructor(
+		readonly host: string,
+		readonly port: number,
+		reason: string,
+		options?: {cause?: unknown},
+	) {
+		super('ERR_HOST_NOT_FOUND', `Could not find host "${host}" (port ${port}): ${reason}`, options);
+	}
+}
+
+/** An operation took longer than its `timeoutMs`. */
+export class TimeoutError extends LessonError {
+	constructor(
+		readonly operation: 'connect' | 'sendall' | 'recv',
+		readonly address: string,
+		readonly timeoutMs: number,
+	) {
+		super('ERR_TIMEOUT', `${operation} to ${address} timed out after ${timeoutMs} ms`);
+	}
+}
+
+/** `sendall` or `recv` on a socket that was closed by `close()`. */
+export class SocketClosedError extends LessonError {
+	constructor(
+		readonly operation: 'sendall' | 'recv',
+		readonly address: string,
+	) {
+		super('ERR_SOCKET_CLOSED', `Cannot ${operation}: the socket to ${address} is closed`);
+	}
+}
+
+/** The connection broke after it was made (reset by the peer, for example). */
+export class ConnectionLostError extends LessonError {
+	constructor(
+		readonly address: string,
+		reason: string,
+		options?: {cause?: unknown},
+	) {
+		super('ERR_CONNECTION_LOST', `The connection to ${address} was lost: ${reason}`, options);
+	}
+}
+
+/** The server closed the connection without sending a single byte. */
+export class EmptyResponseError extends LessonError {
+	constructor(readonly address: string) {
+		super('ERR_EMPTY_RESPONSE', `${address} closed the connection without sending any bytes`);
+	}
+}
+
+/** More bytes arrived than the caller's `maxBytes` allows; the connection was closed. */
+export class ResponseTooLargeError extends LessonError {
+	constructor(
+		readonly address: string,
+		readonly maxBytes: number,
+		readonly bytesReceived: number,
+	) {
+		super(
+			'ERR_RESPONSE_TOO_LARGE',
+			`${address} sent more than maxBytes (${maxBytes}): ${bytesReceived} bytes so far; the connection was closed`,
+		);
+	}
+}
+
+/** The bytes are not an HTTP response the library can split; `offset` says where it went wrong. */
+export class MalformedResponseError extends LessonError {
+	constructor(
+		message: string,
+		readonly offset: number,
+	) {
+		super('ERR_MALFORMED_RESPONSE', message);
+	}
+}

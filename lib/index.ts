@@ -1,0 +1,9 @@
+/**
+ * The lesson kit's library: a Python-like socket, the chapter's retrieval loop, and header splitting.
+ * This is the package entry, compiled to CommonJS in dist/ so that notebooks and scripts load the same code.
+ */
+export {Socket, type SocketOptions} from './socket';
+export {retrieve, type Chunk, type RetrieveOptions, type Retrieved} from './retrieve';
+export {splitResponse, type SplitResponse, type StatusLine} from './split-response';
+export {HeaderFields, type HeaderField} from './header-fields';
+export * from './errors';

@@ -1,0 +1,91 @@
+import {performance} from 'node:perf_hooks';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {EmptyResponseError, LessonError, ResponseTooLargeError} from './errors';
+import {checkSize, Socket} from './socket';
+
+/** One `recv` that returned bytes, as the chapter prints it: `size count`. */
+export interface Chunk {
+	/** Bytes this recv returned. */
+	readonly size: number;
+	/** Bytes received so far, this chunk included (the chapter's `count`). */
+	readonly count: number;
+	/** When this recv returned, in milliseconds since the request was sent. */
+	readonly atMs: number;
+}
+
+/** Options for `retrieve`. */
+export interface RetrieveOptions {
+	/** Host name or address to connect to, e.g. `'127.0.0.1'` or `'data.pr4e.org'`. */
+	host: string;
+	/** TCP port, e.g. 80. */
+	port: number;
+	/** The bytes to send, e.g. `'GET http://data.pr4e.org/cover3.jpg HTTP/1.0\r\n\r\n'` (a string is sent as UTF-8). */
+	request: string | Uint8Array;
+	/** The most bytes one recv may return, in bytes. Default: 5120, as in the chapter. */
+	recvSize?: number;
+	/** How long to sleep after each recv that returned bytes, in milliseconds. Default: 0 (no sleep). */
+	delayMs?: number;
+	/** Called after each recv that returned bytes, with its record and the bytes themselves. */
+	onChunk?: (chunk: Chunk, data: Buffer) => void;
+	/** Time limit for each step (connect, send, each recv), in milliseconds. Default: no limit. */
+	timeoutMs?: number;
+	/** The most bytes to accept before giving up with `ResponseTooLargeError`. Default: no limit. */
+	maxBytes?: number;
+}
+
+/** What `retrieve` received. */
+export interface Retrieved {
+	/** Every byte the server sent, headers included, in one buffer. */
+	readonly data: Buffer;
+	/** One record per recv that returned bytes, in order. */
+	readonly chunks: Chunk[];
+}
+
+/**
+ * The chapter's program as a function: connect, send the request, then `recv(recvSize)` until the
+ * server closes, sleeping `delayMs` after each recv, and return everything received.
+ *
+ * Unlike the chapter's `picture = picture + data`, which copies everything so far on every recv
+ * (quadratic), the chunks are kept as they come and joined once at the end.
+ *
+ * A failure part way rejects with a `LessonError` whose `partial` holds the bytes that did arrive.
+ */
+export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
+	const recvSize = options.recvSize ?? 5120;
+	const delayMs = options.delayMs ?? 0;
+	checkSize('recvSize', recvSize);
+	if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
+		throw new RangeError(`delayMs must be a number of milliseconds, 0 or more, got ${delayMs}`);
+	}
+	if (options.maxBytes !== undefined) checkSize('maxBytes', options.maxBytes);
+
+	const socketOptions = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs};
+	const socket = await Socket.connect(options.host, options.port, socketOptions);
+	const pieces: Buffer[] = [];
+	const chunks: Chunk[] = [];
+	let count = 0;
+	try {
+		const sentAt = performance.now();
+		await socket.sendall(options.request);
+		for (;;) {
+			const data = await socket.recv(recvSize);
+			if (data.length < 1) break;
+			count += data.length;
+			pieces.push(data);
+			if (options.maxBytes !== undefined && count > options.maxBytes) {
+				throw new ResponseTooLargeError(socket.address, options.maxBytes, count);
+			}
+			const chunk: Chunk = {size: data.length, count, atMs: performance.now() - sentAt};
+			chunks.push(chunk);
+			options.onChunk?.(chunk, data);
+			if (delayMs > 0) await sleep(delayMs);
+		}
+	} catch (error) {
+		if (error instanceof LessonError) error.partial = {data: Buffer.concat(pieces, count), bytesReceived: count};
+		throw error;
+	} finally {
+		await socket.close();
+	}
+	if (count === 0) throw new EmptyResponseError(socket.address);
+	return {data: Buffer.concat(pieces, count), chunks};
+}

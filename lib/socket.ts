@@ -1,0 +1,243 @@
+import * as net from 'node:net';
+import {
+	ConnectError,
+	ConnectionLostError,
+	HostNotFoundError,
+	SocketClosedError,
+	TimeoutError,
+} from './errors';
+
+/** Options for `Socket.connect`. */
+export interface SocketOptions {
+	/**
+	 * How long one operation (the connect, one `sendall`, one `recv`) may take, in milliseconds, like
+	 * Python's `settimeout`. A timed-out operation rejects with `TimeoutError`; the socket stays usable.
+	 * Default: no limit.
+	 */
+	timeoutMs?: number;
+	/**
+	 * How many received bytes the socket holds before it stops reading from the OS, in bytes. Past this
+	 * the OS receive buffer fills and TCP flow control makes the sender wait, as it would for a Python
+	 * program that stops calling recv. Default: 65536.
+	 */
+	bufferBytes?: number;
+}
+
+interface PendingRecv {
+	maxBytes: number;
+	resolve: (data: Buffer) => void;
+	reject: (error: Error) => void;
+	timer: NodeJS.Timeout | undefined;
+}
+
+const DNS_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
+
+/**
+ * A TCP socket with the calls of Python's `socket` module, as promises.
+ *
+ * `recv(n)` behaves like POSIX recv: it resolves as soon as any bytes are there, with at most `n` of them,
+ * and with an empty buffer once the peer has closed and everything was read.
+ */
+export class Socket {
+	readonly host: string;
+	readonly port: number;
+	readonly #socket: net.Socket;
+	readonly #timeoutMs: number | undefined;
+	readonly #bufferBytes: number;
+	/** Received bytes not yet handed out by recv, oldest first. */
+	readonly #received: Buffer[] = [];
+	#receivedBytes = 0;
+	/** recv calls waiting for bytes, served in call order so that concurrent calls never interleave. */
+	readonly #waiting: PendingRecv[] = [];
+	#ended = false;
+	#closed = false;
+	#failure: Error | undefined;
+
+	private constructor(socket: net.Socket, host: string, port: number, options: SocketOptions) {
+		this.#socket = socket;
+		this.host = host;
+		this.port = port;
+		this.#timeoutMs = options.timeoutMs;
+		this.#bufferBytes = options.bufferBytes ?? 65536;
+		socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+		socket.on('end', () => {
+			this.#ended = true;
+			this.#serveWaiting();
+		});
+		socket.on('error', (error: NodeJS.ErrnoException) => {
+			this.#failure ??= new ConnectionLostError(this.address, error.code ?? error.message, {cause: error});
+			this.#serveWaiting();
+		});
+		socket.on('close', () => {
+			this.#ended = true;
+			this.#serveWaiting();
+		});
+	}
+
+	/** `host:port`, as error messages name it. */
+	get address(): string {
+		return `${this.host}:${this.port}`;
+	}
+
+	/** Opens a TCP connection; resolves once it is established. */
+	static async connect(host: string, port: number, options: SocketOptions = {}): Promise<Socket> {
+		checkPort(port);
+		if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
+		if (options.bufferBytes !== undefined) checkSize('bufferBytes', options.bufferBytes);
+		return new Promise((resolve, reject) => {
+			const socket = net.connect({host, port});
+			const fail = (error: Error): void => {
+				clearTimeout(timer);
+				socket.destroy();
+				reject(error);
+			};
+			const timer =
+				options.timeoutMs === undefined
+					? undefined
+					: setTimeout(() => fail(new TimeoutError('connect', `${host}:${port}`, options.timeoutMs!)), options.timeoutMs);
+			socket.once('error', (error: NodeJS.ErrnoException) => fail(describeConnectFailure(host, port, error)));
+			socket.once('connect', () => {
+				clearTimeout(timer);
+				socket.removeAllListeners('error');
+				// Small writes go out at once: the lesson is about what is on the wire when.
+				socket.setNoDelay(true);
+				resolve(new Socket(socket, host, port, options));
+			});
+		});
+	}
+
+	/** Sends every byte of `data` (a string is sent as UTF-8); resolves when all were handed to the OS. */
+	sendall(data: string | Uint8Array): Promise<void> {
+		if (this.#closed) return Promise.reject(new SocketClosedError('sendall', this.address));
+		if (this.#failure) return Promise.reject(this.#failure);
+		return new Promise((resolve, reject) => {
+			const timer =
+				this.#timeoutMs === undefined
+					? undefined
+					: setTimeout(() => reject(new TimeoutError('sendall', this.address, this.#timeoutMs!)), this.#timeoutMs);
+			this.#socket.write(data, (error) => {
+				clearTimeout(timer);
+				if (error) reject(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error}));
+				else resolve();
+			});
+		});
+	}
+
+	/**
+	 * Resolves with 1 to `maxBytes` bytes as soon as any are available, or with an empty buffer once
+	 * the peer has closed the connection and every byte was read.
+	 */
+	recv(maxBytes: number): Promise<Buffer> {
+		return new Promise((resolve, reject) => {
+			checkSize('maxBytes', maxBytes);
+			if (this.#closed) throw new SocketClosedError('recv', this.address);
+			const pending: PendingRecv = {maxBytes, resolve, reject, timer: undefined};
+			this.#waiting.push(pending);
+			this.#serveWaiting();
+			if (this.#waiting.includes(pending) && this.#timeoutMs !== undefined) {
+				pending.timer = setTimeout(() => {
+					this.#waiting.splice(this.#waiting.indexOf(pending), 1);
+					reject(new TimeoutError('recv', this.address, this.#timeoutMs!));
+				}, this.#timeoutMs);
+			}
+		});
+	}
+
+	/** Closes the connection. Waiting recv calls reject with `SocketClosedError`. Safe to call twice. */
+	close(): Promise<void> {
+		if (!this.#closed) {
+			this.#closed = true;
+			for (const pending of this.#waiting.splice(0)) {
+				clearTimeout(pending.timer);
+				pending.reject(new SocketClosedError('recv', this.address));
+			}
+			this.#received.length = 0;
+			this.#receivedBytes = 0;
+		}
+		if (this.#socket.closed) return Promise.resolve();
+		return new Promise((resolve) => {
+			this.#socket.once('close', () => resolve());
+			this.#socket.destroy();
+		});
+	}
+
+	#onData(chunk: Buffer): void {
+		this.#received.push(chunk);
+		this.#receivedBytes += chunk.length;
+		// Stop reading from the OS while enough is buffered: the OS buffer then fills and the sender
+		// is slowed by TCP flow control, which is what the chapter's sleeping reader shows.
+		if (this.#receivedBytes >= this.#bufferBytes) this.#socket.pause();
+		this.#serveWaiting();
+	}
+
+	#serveWaiting(): void {
+		while (this.#waiting.length > 0) {
+			let data: Buffer;
+			if (this.#receivedBytes > 0) data = this.#take(this.#waiting[0]!.maxBytes);
+			else if (this.#failure) data = Buffer.alloc(0);
+			else if (this.#ended) data = Buffer.alloc(0);
+			else return;
+			const pending = this.#waiting.shift()!;
+			clearTimeout(pending.timer);
+			// A broken connection is reported only after every byte that did arrive was handed out.
+			if (data.length === 0 && this.#failure) pending.reject(this.#failure);
+			else pending.resolve(data);
+		}
+		if (this.#receivedBytes < this.#bufferBytes && !this.#ended) this.#socket.resume();
+	}
+
+	/** Removes and returns up to `maxBytes` of the oldest received bytes, copying only to join chunks. */
+	#take(maxBytes: number): Buffer {
+		const first = this.#received[0]!;
+		let data: Buffer;
+		if (first.length > maxBytes) {
+			data = first.subarray(0, maxBytes);
+			this.#received[0] = first.subarray(maxBytes);
+		} else if (first.length === maxBytes || this.#received.length === 1) {
+			data = first;
+			this.#received.shift();
+		} else {
+			data = Buffer.allocUnsafe(Math.min(maxBytes, this.#receivedBytes));
+			let filled = 0;
+			while (filled < data.length) {
+				const chunk = this.#received[0]!;
+				const used = Math.min(chunk.length, data.length - filled);
+				chunk.copy(data, filled, 0, used);
+				filled += used;
+				if (used === chunk.length) this.#received.shift();
+				else this.#received[0] = chunk.subarray(used);
+			}
+		}
+		this.#receivedBytes -= data.length;
+		return data;
+	}
+}
+
+function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoException): Error {
+	const code = error.code ?? 'unknown error';
+	if (DNS_FAILURES.has(code)) {
+		const reason = code === 'EAI_AGAIN' ? 'EAI_AGAIN: name lookup failed, is this machine offline?' : code;
+		return new HostNotFoundError(host, port, reason, {cause: error});
+	}
+	const reason = code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is a server listening there?' : code;
+	return new ConnectError(host, port, reason, {cause: error});
+}
+
+function checkPort(port: number): void {
+	if (!Number.isInteger(port) || port < 1 || port > 65535) {
+		throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
+	}
+}
+
+function checkTimeout(timeoutMs: number): void {
+	if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+		throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+	}
+}
+
+/** Sizes are whole positive byte counts: recv(0) would be ambiguous with end of stream. */
+export function checkSize(name: string, value: number): void {
+	if (!Number.isSafeInteger(value) || value < 1) {
+		throw new RangeError(`${name} must be a whole number of bytes, at least 1, got ${value}`);
+	}
+}

@@ -1,0 +1,12 @@
+import {defineConfig} from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.ts'],
+		// Real servers and real kernels on a noisy 2-core machine: generous limits, no timed assertions.
+		testTimeout: 60_000,
+		hookTimeout: 60_000,
+		// The plain "N passed, N failed" line lets CI count tests whatever the runner's own summary looks like.
+		reporters: ['default', './test/helpers/summary-reporter.mts'],
+	},
+});
