@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process';
 import {performance} from 'node:perf_hooks';
-import {retrieve} from '../lib/index';
-import {integerFlag, runCli} from './cli';
+import {retrieve} from '../lib/index.js';
+import {integerFlag, runCli} from './cli.mjs';
 
 const HELP = `
 usage: npm run bench:retrieve -- [--mib 64] [--runs 5] [--recv 5120,65536]
