@@ -26,7 +26,7 @@ const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).d
 describe("the chapter's two runs", () => {
 	test('a reader that keeps up gets the segments as they arrive: 2920, 1460 x 42, 2920, 1460, 1681', async () => {
 		const response = chapterResponse(RUN_1_HEADER);
-		const server = await startBurstServer(cutIntoBursts(response, RUN_1_SIZES, 5));
+		const server = await startBurstServer(cutIntoBursts(response, RUN_1_SIZES, 15));
 		const {data, chunks} = await retrieve({host: server.host, port: server.port, request: CHAPTER_REQUEST});
 
 		expect(server.requests[0]?.toString('latin1')).toBe(CHAPTER_REQUEST);
