@@ -2,7 +2,7 @@ import {defineConfig} from 'vitest/config';
 
 export default defineConfig({
 	test: {
-		include: ['test/**/*.test.ts'],
+		include: ['test/**/*.test.ts', 'test/**/*.test.mts'],
 		// Real servers and real kernels on a noisy 2-core machine: generous limits, no timed assertions.
 		testTimeout: 60_000,
 		hookTimeout: 60_000,

@@ -111,3 +111,32 @@ export class MalformedResponseError extends LessonError {
 		super('ERR_MALFORMED_RESPONSE', message);
 	}
 }
+
+/** A server could not listen on the address asked for (in use, not permitted, not an address here). */
+export class ListenError extends LessonError {
+	constructor(
+		readonly host: string,
+		readonly port: number,
+		cause: NodeJS.ErrnoException,
+	) {
+		const reason = cause.code === 'EADDRINUSE' ? 'EADDRINUSE: another program is using that port' : (cause.code ?? cause.message);
+		super('ERR_LISTEN', `Could not listen on ${host}:${port}: ${reason}`, {cause});
+	}
+}
+
+/** Live mode could not reach the real data.pr4e.org (no network, say); the message names the way on. */
+export class LiveUnavailableError extends LessonError {
+	constructor(
+		readonly host: string,
+		readonly port: number,
+		cause: unknown,
+	) {
+		super(
+			'ERR_LIVE_UNAVAILABLE',
+			`Live mode could not reach ${host}:${port} (${(cause as Error).message ?? String(cause)}). ` +
+				'Offline, use the built-in replica of data.pr4e.org instead: leave live mode off ' +
+				'(LIVE = false in a notebook, no --live for npm run fetch), or run it yourself with npm run serve.',
+			{cause},
+		);
+	}
+}

@@ -7,3 +7,17 @@ export {retrieve, type Chunk, type RetrieveOptions, type Retrieved} from './retr
 export {splitResponse, type SplitResponse, type StatusLine} from './split-response';
 export {HeaderFields, type HeaderField} from './header-fields';
 export * from './errors';
+export {startReplica, type Replica, type ReplicaOptions} from './replica';
+export {
+	LINK_NAMES,
+	linkModel,
+	realisticLink,
+	RUN_1_DATE,
+	RUN_2_DATE,
+	type LinkModel,
+	type LinkName,
+	type PacingStep,
+	type RealisticLinkOptions,
+} from './link-profiles';
+export type {ConnectionLog, ConnectionOutcome, WriteRecord} from './connection-log';
+export {checkLiveHost, LIVE_HOST, LIVE_PORT} from './live';

@@ -1,0 +1,41 @@
+/** One write the replica made to a client's socket. */
+export interface WriteRecord {
+	/** When the write was made, in milliseconds since the response started. */
+	readonly atMs: number;
+	/** Bytes written. */
+	readonly bytes: number;
+	/**
+	 * Whether the socket refused more (`write()` returned false): the OS send buffer and the reader's
+	 * receive buffer were full, so the replica had to wait. This is flow control.
+	 */
+	readonly refused: boolean;
+	/** How long the replica then waited for the socket to drain, in milliseconds (0 if not refused). */
+	readonly waitedMs: number;
+}
+
+export type ConnectionOutcome = 'in-progress' | 'complete' | 'client-closed' | 'stalled' | 'rejected' | 'server-closed';
+
+/** What the replica did on one connection: the request, every write, and how it ended. */
+export interface ConnectionLog {
+	/** 1 for the first connection, counting up. */
+	readonly id: number;
+	/** The client's `address:port`. */
+	readonly client: string;
+	/** The request line, e.g. `GET http://data.pr4e.org/cover3.jpg HTTP/1.0` (empty if none arrived). */
+	requestLine: string;
+	/** The status answered, e.g. 200 or 404 (0 until one is chosen). */
+	status: number;
+	/** The link profile that paced the response. */
+	readonly link: string;
+	/** Bytes handed to the socket so far, header included. */
+	bytesSent: number;
+	readonly writes: WriteRecord[];
+	/** How many writes were refused, and the total time spent waiting for drain, in milliseconds. */
+	pauses: number;
+	pausedMs: number;
+	/** From the first byte of the response to the end, in milliseconds. */
+	durationMs: number;
+	outcome: ConnectionOutcome;
+	/** Why it ended the way it did, for outcomes other than `complete`. */
+	detail: string;
+}

@@ -1,0 +1,173 @@
+/**
+ * How the replica paces a response onto the socket. A loopback connection would otherwise deliver the
+ * whole response at once, hiding the chapter's point: a recv returns whatever has arrived so far.
+ */
+
+/** One write of a response: wait `gapMs` after the previous write, then write `bytes` bytes. */
+export interface PacingStep {
+	readonly bytes: number;
+	readonly gapMs: number;
+}
+
+/** A way of pacing responses. Built-in ones are named; `realisticLink` makes a tuned one. */
+export interface LinkModel {
+	/** A short name for logs, e.g. `book-run-1`. */
+	readonly name: string;
+	/** The Date header the replica sends on this link (an HTTP-date, always 29 characters). */
+	readonly date: string;
+	/** The writes for a response of `total` bytes; their sizes add up to `total`. */
+	steps(total: number): PacingStep[];
+}
+
+export const LINK_NAMES = ['book-run-1', 'book-run-2', 'realistic', 'fast'] as const;
+export type LinkName = (typeof LINK_NAMES)[number];
+
+/** The Date headers the chapter printed for its two runs. */
+export const RUN_1_DATE = 'Sat, 02 Nov 2013 02:15:07 GMT';
+export const RUN_2_DATE = 'Sat, 02 Nov 2013 02:22:04 GMT';
+
+/** The chapter's response: 240 header bytes, the blank line, 70057 body bytes. */
+const BOOK_TOTAL = 70301;
+const MSS = 1460;
+
+/**
+ * How long book-run-1 waits between bursts, in milliseconds. A reader that keeps up takes a burst
+ * in well under this, so it sees each burst alone. 12 ms was not enough on a 2-core machine running
+ * the test suite (1 download in 20 merged two bursts); 30 ms held 20 of 20, for 1.4 s a download.
+ */
+const BOOK_RUN_1_GAP_MS = 30;
+/**
+ * How long book-run-2 holds back everything after the first segment, in milliseconds: long after the
+ * reader's first recv (so it gets 1460 alone), long before its second (it sleeps 250 ms).
+ */
+const BOOK_RUN_2_HOLD_MS = 100;
+
+/** Run 1, no sleep: 2920, then 1460 x 42, then 2920, 1460, 1681; any other length, 2920 then 1460s. */
+const bookRun1: LinkModel = {
+	name: 'book-run-1',
+	date: RUN_1_DATE,
+	steps(total) {
+		const sizes =
+			total === BOOK_TOTAL ? [2 * MSS, ...Array<number>(42).fill(MSS), 2 * MSS, MSS, 1681] : [2 * MSS, ...segments(total - 2 * MSS)];
+		return clip(sizes, total).map((bytes, index) => ({bytes, gapMs: index === 0 ? 0 : BOOK_RUN_1_GAP_MS}));
+	},
+};
+
+/** Run 2, 0.25 s sleep: one segment alone, then the rest at once, piling up while the reader sleeps. */
+const bookRun2: LinkModel = {
+	name: 'book-run-2',
+	date: RUN_2_DATE,
+	steps(total) {
+		return clip([MSS, total - MSS], total).map((bytes, index) => ({bytes, gapMs: index === 0 ? 0 : BOOK_RUN_2_HOLD_MS}));
+	},
+};
+
+/** No pacing: 64 KiB writes as fast as the socket takes them. */
+const fast: LinkModel = {
+	name: 'fast',
+	date: RUN_1_DATE,
+	steps(total) {
+		return segments(total, 65536).map((bytes) => ({bytes, gapMs: 0}));
+	},
+};
+
+/** Settings of the modelled WAN link. */
+export interface RealisticLinkOptions {
+	/** Bottleneck bandwidth, in megabits per second. Default: 8. */
+	bandwidthMbps?: number;
+	/** Round-trip time, in milliseconds. Default: 40. */
+	rttMs?: number;
+	/** Segment size, in bytes. Default: 1460 (Ethernet's MTU less IP and TCP headers). */
+	mss?: number;
+	/** Seed for the timing jitter; the same seed gives the same steps. Default: a new one each time. */
+	seed?: number;
+}
+
+/**
+ * A modelled WAN link: TCP slow start (10 segments, doubling each round trip until the link is full),
+ * segments spaced by the bandwidth, and jitter from cross traffic, so recv sizes vary from run to run.
+ */
+export function realisticLink(options: RealisticLinkOptions = {}): LinkModel {
+	const bandwidthMbps = positive('bandwidthMbps', options.bandwidthMbps ?? 8);
+	const rttMs = positive('rttMs', options.rttMs ?? 40);
+	const mss = positive('mss', options.mss ?? MSS);
+	const seed = options.seed;
+	return {
+		name: 'realistic',
+		date: RUN_1_DATE,
+		steps(total) {
+			const random = seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32));
+			const segmentMs = (mss * 8) / (bandwidthMbps * 1000);
+			const fullWindow = Math.max(1, Math.round(rttMs / segmentMs));
+			const steps: PacingStep[] = [];
+			let window = 10;
+			let gapMs = 0;
+			const sizes = segments(total, mss);
+			for (let sent = 0; sent < sizes.length; ) {
+				const flight = sizes.slice(sent, sent + Math.min(window, fullWindow));
+				for (const [index, bytes] of flight.entries()) {
+					// Delayed ACKs and cross traffic sometimes send two segments back to back.
+					const pairs = random() < 0.3;
+					const spacing = pairs ? 0 : segmentMs * (0.5 + random());
+					steps.push({bytes, gapMs: index === 0 ? gapMs : spacing});
+				}
+				sent += flight.length;
+				// A flight smaller than the window in flight waits for ACKs: the rest of the round trip.
+				gapMs = window < fullWindow ? Math.max(0, rttMs - flight.length * segmentMs) * (0.8 + 0.4 * random()) : segmentMs;
+				window *= 2;
+			}
+			return steps;
+		},
+	};
+}
+
+const NAMED: Record<LinkName, () => LinkModel> = {
+	'book-run-1': () => bookRun1,
+	'book-run-2': () => bookRun2,
+	realistic: () => realisticLink(),
+	fast: () => fast,
+};
+
+/** The link model for a name or a model; an unknown name is a RangeError that lists the known ones. */
+export function linkModel(link: LinkName | LinkModel): LinkModel {
+	if (typeof link !== 'string') return link;
+	const make = NAMED[link];
+	if (!make) throw new RangeError(`Unknown link profile "${String(link)}"; known: ${LINK_NAMES.join(', ')}`);
+	return make();
+}
+
+/** `total` bytes cut into `size`-byte pieces, the last one shorter. */
+function segments(total: number, size = MSS): number[] {
+	const sizes: number[] = [];
+	for (let left = total; left > 0; left -= size) sizes.push(Math.min(size, left));
+	return sizes;
+}
+
+/** The sizes cut to add up to `total` exactly, for responses shorter than the plan (HEAD, errors). */
+function clip(sizes: number[], total: number): number[] {
+	const clipped: number[] = [];
+	let left = total;
+	for (const size of sizes) {
+		if (left <= 0) break;
+		clipped.push(Math.min(size, left));
+		left -= size;
+	}
+	return clipped;
+}
+
+function positive(name: string, value: number): number {
+	if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+	return value;
+}
+
+/** mulberry32: a tiny, well-mixed 32-bit PRNG, so a seed reproduces a run. */
+function seededRandom(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}

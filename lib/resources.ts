@@ -1,0 +1,66 @@
+import {readFileSync} from 'node:fs';
+import * as path from 'node:path';
+
+/** A file the replica serves, with the header fields Apache sent for it. */
+export interface Resource {
+	/** The request path, e.g. `/cover3.jpg`. */
+	readonly path: string;
+	readonly body: Buffer;
+	readonly contentType: string;
+	/** An HTTP-date, e.g. `Sat, 02 Nov 2013 02:01:26 GMT`. */
+	readonly lastModified: string;
+	/** The ETag as sent, quotes included. */
+	readonly etag: string;
+}
+
+// lib/data/ both from lib/ (tests, tsx) and from dist/ (the compiled package entry).
+const DATA_FOLDER = path.resolve(__dirname, '..', 'lib', 'data');
+
+/** Reads a file shipped in lib/data/, e.g. `cover3.jpg`. */
+export function readDataFile(name: string): Buffer {
+	return readFileSync(path.join(DATA_FOLDER, name));
+}
+
+/** A deterministic 8 MiB body: big enough that a sleeping reader makes the sender wait (flow control). */
+function flowControlBody(): Buffer {
+	const body = Buffer.allocUnsafe(8 * 1024 * 1024);
+	const line = Buffer.from('flow control: the sender waits while the reader sleeps\n', 'latin1');
+	for (let offset = 0; offset < body.length; offset += line.length) line.copy(body, offset);
+	return body;
+}
+
+let table: ReadonlyMap<string, Resource> | undefined;
+
+/**
+ * Everything the replica serves, by exact path. Requests are looked up here and nowhere else: a
+ * request path never reaches the file system.
+ */
+export function resourceTable(): ReadonlyMap<string, Resource> {
+	table ??= new Map(
+		[
+			{
+				path: '/cover3.jpg',
+				body: readDataFile('cover3.jpg'),
+				contentType: 'image/jpeg',
+				lastModified: 'Sat, 02 Nov 2013 02:01:26 GMT',
+				// Apache's ETag is inode-size-mtime in hex; 0x111a9 = 70057, the size.
+				etag: '"19c141-111a9-4ea280f8354b8"',
+			},
+			{
+				path: '/romeo.txt',
+				body: readDataFile('romeo.txt'),
+				contentType: 'text/plain',
+				lastModified: 'Sat, 13 May 2017 02:22:31 GMT',
+				etag: '"a7-54f6609245537"',
+			},
+			{
+				path: '/flow-control.bin',
+				body: flowControlBody(),
+				contentType: 'application/octet-stream',
+				lastModified: 'Sat, 02 Nov 2013 02:01:26 GMT',
+				etag: '"19c142-800000-4ea280f8354b8"',
+			},
+		].map((resource) => [resource.path, resource]),
+	);
+	return table;
+}

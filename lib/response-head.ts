@@ -1,0 +1,56 @@
+import type {Resource} from './resources';
+
+const REASONS: Record<number, string> = {
+	200: 'OK',
+	400: 'Bad Request',
+	404: 'Not Found',
+	405: 'Method Not Allowed',
+	408: 'Request Timeout',
+	431: 'Request Header Fields Too Large',
+};
+
+/**
+ * The header block Apache sent for a file, field for field in its order (the chapter's 240 bytes for
+ * cover3.jpg), ending with the blank line.
+ */
+export function resourceHead(resource: Resource, date: string): Buffer {
+	return head([
+		'HTTP/1.1 200 OK',
+		`Date: ${date}`,
+		'Server: Apache',
+		`Last-Modified: ${resource.lastModified}`,
+		`ETag: ${resource.etag}`,
+		'Accept-Ranges: bytes',
+		`Content-Length: ${resource.body.length}`,
+		'Connection: close',
+		`Content-Type: ${resource.contentType}`,
+	]);
+}
+
+/** An error response as Apache words it: a small HTML page saying what went wrong. */
+export function errorResponse(status: number, detail: string, date: string): Buffer {
+	const reason = REASONS[status] ?? 'Error';
+	const body = Buffer.from(
+		`<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n` +
+			`<h1>${reason}</h1>\n<p>${escapeHtml(detail)}</p>\n</body></html>\n`,
+		'latin1',
+	);
+	const fields = [
+		`HTTP/1.1 ${status} ${reason}`,
+		`Date: ${date}`,
+		'Server: Apache',
+		...(status === 405 ? ['Allow: GET, HEAD'] : []),
+		`Content-Length: ${body.length}`,
+		'Connection: close',
+		'Content-Type: text/html; charset=iso-8859-1',
+	];
+	return Buffer.concat([head(fields), body]);
+}
+
+function head(lines: string[]): Buffer {
+	return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
+function escapeHtml(text: string): string {
+	return text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}

@@ -1,0 +1,64 @@
+import {type ConnectionLog, LINK_NAMES, type LinkName, startReplica} from '../lib/index.js';
+import {integerFlag, runCli, UsageError} from './cli.mjs';
+
+const HELP = `
+usage: npm run serve -- [--host 127.0.0.1] [--port 8080] [--link book-run-1] [--quiet]
+
+Serves the offline replica of data.pr4e.org until interrupted (Ctrl-C). Prints one ready line,
+"listening on http://HOST:PORT", then one line per finished connection (unless --quiet).
+
+Resources: /cover3.jpg (the 70057-byte JPEG, with the chapter's exact header bytes), /romeo.txt,
+/flow-control.bin (8 MiB, to watch the sender wait for a slow reader). Both request forms work:
+  GET http://data.pr4e.org/cover3.jpg HTTP/1.0     (absolute form, as the chapter sends)
+  GET /cover3.jpg HTTP/1.0                         (origin form)
+
+Link profiles (--link), which decide how the bytes are paced onto the socket:
+  book-run-1  the chapter's first run: a reader calling recv(5120) without sleeping gets
+              2920, 1460 x 42, 2920, 1460, 1681 (bursts 30 ms apart); Date of run 1. The default.
+  book-run-2  the chapter's second run: one 1460-byte segment, then after 100 ms the rest at once,
+              so a reader sleeping 0.25 s after each recv(5120) gets 1460, 5120 x 13, 2281; Date of run 2.
+  realistic   a modelled WAN link (8 Mbit/s, 40 ms round trip, 1460-byte segments, slow start, jitter):
+              the recv sizes change from run to run, as on a real network.
+  fast        no pacing: 64 KiB writes as fast as the socket takes them.
+
+Options:
+  --host ADDRESS  address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to your network)
+  --port N        port (default 8080; 0 picks a free one)
+  --link NAME     link profile (default book-run-1)
+  --quiet         no line per connection
+`;
+
+interface Flags {
+	host?: string;
+	port?: string;
+	link?: string;
+	quiet?: boolean;
+}
+
+async function main(args: Flags): Promise<number> {
+	const link = args.link ?? 'book-run-1';
+	if (!(LINK_NAMES as readonly string[]).includes(link)) throw new UsageError(`--link must be one of ${LINK_NAMES.join(', ')}, got "${link}"`);
+	const port = integerFlag('port', args.port, 8080);
+	const replica = await startReplica({
+		host: args.host ?? '127.0.0.1',
+		port,
+		link: link as LinkName,
+		...(args.quiet ? {} : {onConnectionClosed: printConnection}),
+	});
+	console.log(`listening on ${replica.url}`);
+
+	await new Promise<void>((resolve) => {
+		process.once('SIGINT', resolve);
+		process.once('SIGTERM', resolve);
+	});
+	await replica.close();
+	return 0;
+}
+
+function printConnection(log: ConnectionLog): void {
+	const pauses = log.pauses ? `, waited for the reader ${log.pauses} times (${log.pausedMs.toFixed(0)} ms)` : '';
+	const detail = log.detail ? ` (${log.detail})` : '';
+	console.log(`${log.client} "${log.requestLine}" ${log.status} ${log.bytesSent} bytes ${log.outcome}${detail}${pauses}`);
+}
+
+runCli<Flags>({help: HELP, parse: {string: ['host', 'port', 'link'], boolean: ['quiet']}, main});
