@@ -62,7 +62,7 @@ describe('the replica answers the chapter request', () => {
 		const replica = await useReplica({link: 'fast'});
 		const response = await new Promise<Buffer>((resolve, reject) => {
 			const pieces: Buffer[] = [];
-			const socket = net.connect({host: '127.0.0.1', port: replica.port}, () => socket.end(CHAPTER_REQUEST));
+			const socket: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => socket.end(CHAPTER_REQUEST));
 			socket.on('data', (data: Buffer) => pieces.push(data));
 			socket.on('error', reject);
 			socket.on('close', () => resolve(Buffer.concat(pieces)));
@@ -203,7 +203,7 @@ describe('the replica refuses', () => {
 describe('the replica survives', () => {
 	test('a client that disconnects mid-body, and goes on serving everyone else', async () => {
 		const replica = await useReplica({link: 'book-run-1'});
-		const quitter = net.connect({host: '127.0.0.1', port: replica.port}, () => quitter.write(CHAPTER_REQUEST));
+		const quitter: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => quitter.write(CHAPTER_REQUEST));
 		await new Promise<void>((resolve) => quitter.once('data', () => resolve()));
 		quitter.resetAndDestroy();
 		const {data, chunks} = await retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST});

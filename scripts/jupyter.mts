@@ -1,0 +1,58 @@
+import {spawn} from 'node:child_process';
+import {accessSync, constants} from 'node:fs';
+import * as path from 'node:path';
+import {runCli} from './cli.mjs';
+import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
+
+const HELP = `
+usage: npm run jupyter -- [JUPYTER OPTIONS...]
+
+Installs the project's tslab kernelspec (npm run kernel:install) and starts JupyterLab, or else the
+classic Jupyter Notebook, whichever is installed, on 127.0.0.1 in notebooks/. Options after -- go to
+Jupyter (for example --no-browser or --port 8889).
+Without Jupyter it says how to install it and exits 1.
+`;
+
+/** The first of these programs on PATH, by absolute path. */
+function findOnPath(programs: string[]): string | undefined {
+	for (const program of programs) {
+		for (const folder of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
+			const candidate = path.join(folder, program);
+			try {
+				accessSync(candidate, constants.X_OK);
+				return candidate;
+			} catch {
+				// Not in this folder.
+			}
+		}
+	}
+	return undefined;
+}
+
+async function main(args: {_: string[]}): Promise<number> {
+	const jupyter = findOnPath(['jupyter-lab', 'jupyter-notebook']);
+	if (!jupyter) {
+		console.error(
+			'Neither JupyterLab nor Jupyter Notebook is installed. Install one, then run npm run jupyter again:\n' +
+				'  pip install jupyterlab                   (any system with Python)\n' +
+				'  sudo apt-get install jupyter-notebook    (Debian and Ubuntu)\n' +
+				'Without Jupyter, npm run lesson runs the same notebooks in the terminal.',
+		);
+		return 1;
+	}
+	await installKernelSpec(PROJECT_JUPYTER_PATH);
+	const jupyterPath = [PROJECT_JUPYTER_PATH, process.env['JUPYTER_PATH']].filter(Boolean).join(path.delimiter);
+	console.log(`starting ${path.basename(jupyter)} in notebooks/ with the tslab kernel from ${PROJECT_JUPYTER_PATH}`);
+	const child = spawn(jupyter, ['--ip=127.0.0.1', ...args._.map(String)], {
+		cwd: path.join(PROJECT_ROOT, 'notebooks'),
+		stdio: 'inherit',
+		env: {...process.env, JUPYTER_PATH: jupyterPath},
+	});
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+	return new Promise((resolve, reject) => {
+		child.once('error', reject);
+		child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+	});
+}
+
+runCli<{_: string[]}>({help: HELP, parse: {}, main});

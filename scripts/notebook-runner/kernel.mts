@@ -1,0 +1,313 @@
+/**
+ * A Jupyter kernel started from its kernelspec and driven over ZeroMQ, with what tslab needs:
+ * iopub messages matched by parent id, kernel_info repeated until iopub is surely connected,
+ * interrupts by SIGINT, and a process group that is always killed in the end.
+ */
+import {type ChildProcess, spawn} from 'node:child_process';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import * as net from 'node:net';
+import {tmpdir} from 'node:os';
+import * as path from 'node:path';
+import {randomUUID} from 'node:crypto';
+import {fileURLToPath} from 'node:url';
+import * as zmq from 'zeromq';
+import type {KernelSpec} from './kernelspec.mjs';
+import {type JupyterMessage, MessageCodec} from './wire.mjs';
+
+const GUARD = fileURLToPath(new URL('./kernel-guard.cjs', import.meta.url));
+
+/** How a cell's execution ended. */
+export type ExecuteStatus = 'ok' | 'error' | 'abort' | 'timeout' | 'dead';
+
+export interface ExecuteOutcome {
+	readonly status: ExecuteStatus;
+	/** Why, for `timeout` and `dead`: what happened to the kernel. */
+	readonly detail: string;
+}
+
+/** Thrown when a kernel cannot be started or stops answering. */
+export class KernelError extends Error {}
+
+interface Pending {
+	onOutput: (message: JupyterMessage) => void;
+	reply?: JupyterMessage;
+	idle: boolean;
+	settle?: () => void;
+}
+
+export class Kernel {
+	/** Every kernel started and not yet killed, so that an interrupted runner can end them all. */
+	static readonly #running = new Set<Kernel>();
+
+	/** Kills every kernel this process started (for SIGINT/SIGTERM handlers). */
+	static async killAll(): Promise<void> {
+		await Promise.all([...Kernel.#running].map((kernel) => kernel.kill()));
+	}
+
+	readonly #child: ChildProcess;
+	readonly #codec: MessageCodec;
+	readonly #shell: zmq.Dealer;
+	readonly #control: zmq.Dealer;
+	readonly #iopub: zmq.Subscriber;
+	readonly #folder: string;
+	/** Every request sent, by msg_id; iopub messages are routed to them, late ones included. */
+	readonly #requests = new Map<string, Pending>();
+	readonly #sendQueues = new Map<zmq.Dealer, Promise<void>>();
+	/** The kernel's own stdout and stderr (tslab's logs), last 16 KiB, for failure reports. */
+	#log = '';
+	#exit: string | undefined;
+	readonly #exited: Promise<void>;
+
+	private constructor(child: ChildProcess, key: string, folder: string) {
+		this.#child = child;
+		this.#codec = new MessageCodec(key);
+		this.#folder = folder;
+		this.#shell = new zmq.Dealer({linger: 0});
+		this.#control = new zmq.Dealer({linger: 0});
+		this.#iopub = new zmq.Subscriber({linger: 0});
+		this.#iopub.subscribe();
+		const keepLog = (data: Buffer): void => {
+			this.#log = (this.#log + data.toString()).slice(-16384);
+		};
+		child.stdout?.on('data', keepLog);
+		child.stderr?.on('data', keepLog);
+		this.#exited = new Promise((resolve) => {
+			child.once('exit', (code, signal) => {
+				this.#exit = signal ? `killed by ${signal}` : `exited with code ${code}`;
+				for (const pending of this.#requests.values()) pending.settle?.();
+				resolve();
+			});
+		});
+	}
+
+	/** Starts the kernel in `cwd` and resolves once it answers kernel_info and iopub is connected. */
+	static async start(spec: KernelSpec, options: {cwd: string; startTimeoutMs?: number}): Promise<Kernel> {
+		const folder = await mkdtemp(path.join(tmpdir(), 'lesson-kernel-'));
+		const ports = await freePorts(5);
+		const key = randomUUID();
+		const connection = {
+			transport: 'tcp',
+			ip: '127.0.0.1',
+			shell_port: ports[0],
+			iopub_port: ports[1],
+			stdin_port: ports[2],
+			control_port: ports[3],
+			hb_port: ports[4],
+			key,
+			signature_scheme: 'hmac-sha256',
+			kernel_name: spec.name,
+		};
+		const connectionFile = path.join(folder, 'connection.json');
+		await writeFile(connectionFile, JSON.stringify(connection), {mode: 0o600});
+		const argv = spec.argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile));
+		const child = spawn(argv[0]!, argv.slice(1), {
+			cwd: options.cwd,
+			// Its own process group, so that killing the group also ends whatever cell code started.
+			detached: true,
+			stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+			env: {
+				...process.env,
+				...spec.env,
+				LESSON_RUNNER_LIFELINE: '3',
+				NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${JSON.stringify(GUARD)}`.trim(),
+			},
+		});
+		const kernel = new Kernel(child, key, folder);
+		Kernel.#running.add(kernel);
+		child.once('error', (error) => {
+			kernel.#exit = `could not be started: ${error.message}`;
+		});
+		try {
+			const endpoint = (port: number | undefined): string => `tcp://127.0.0.1:${port}`;
+			kernel.#shell.connect(endpoint(ports[0]));
+			kernel.#iopub.connect(endpoint(ports[1]));
+			kernel.#control.connect(endpoint(ports[3]));
+			kernel.#listen(kernel.#shell);
+			kernel.#listen(kernel.#control);
+			kernel.#listen(kernel.#iopub);
+			await kernel.#waitUntilReady(options.startTimeoutMs ?? 60_000);
+			return kernel;
+		} catch (error) {
+			await kernel.kill();
+			throw error;
+		}
+	}
+
+	/** The kernel's process id (also its process group's). */
+	get pid(): number | undefined {
+		return this.#child.pid;
+	}
+
+	/** Undefined while the kernel runs; otherwise how it ended. */
+	get exitReason(): string | undefined {
+		return this.#exit;
+	}
+
+	/** The kernel's own log (tslab's messages), for reports. */
+	get log(): string {
+		return this.#log;
+	}
+
+	/**
+	 * Executes `code`. `onOutput` receives every iopub message the cell causes, also ones that arrive after
+	 * the cell finished (a timer's output, say). On `timeoutMs` the kernel is interrupted; if it does not
+	 * answer within `interruptGraceMs` it is killed.
+	 */
+	async execute(
+		code: string,
+		options: {timeoutMs: number; onOutput: (message: JupyterMessage) => void; interruptGraceMs?: number},
+	): Promise<ExecuteOutcome> {
+		if (this.#exit) return {status: 'dead', detail: `the kernel ${this.#exit}`};
+		const request = this.#codec.create('execute_request', {
+			code,
+			silent: false,
+			store_history: true,
+			user_expressions: {},
+			allow_stdin: false,
+			stop_on_error: true,
+		});
+		const pending: Pending = {onOutput: options.onOutput, idle: false};
+		const done = new Promise<void>((resolve) => (pending.settle = resolve));
+		const finished = (): boolean => (pending.reply !== undefined && pending.idle) || this.#exit !== undefined;
+		this.#requests.set(request.header.msg_id, pending);
+		await this.#send(this.#shell, request);
+
+		if (!(await settledWithin(done, finished, options.timeoutMs))) {
+			this.interrupt();
+			const grace = options.interruptGraceMs ?? 5000;
+			if (await settledWithin(done, finished, grace)) {
+				return {status: 'timeout', detail: `interrupted after ${options.timeoutMs / 1000} s`};
+			}
+			await this.kill();
+			return {status: 'timeout', detail: `killed after ${options.timeoutMs / 1000} s: an interrupt got no answer within ${grace / 1000} s`};
+		}
+		if (pending.reply === undefined || !pending.idle) return {status: 'dead', detail: `the kernel ${this.#exit}`};
+		const status = pending.reply.content['status'];
+		return {status: status === 'ok' || status === 'error' || status === 'abort' ? status : 'error', detail: ''};
+	}
+
+	/** Interrupts the running cell: tslab ignores interrupt_request, but SIGINT works. */
+	interrupt(): void {
+		if (!this.#exit) this.#child.kill('SIGINT');
+	}
+
+	/** Asks the kernel to shut down, then makes sure its whole process group is gone. */
+	async shutdown(): Promise<void> {
+		if (!this.#exit) {
+			await this.#send(this.#control, this.#codec.create('shutdown_request', {restart: false})).catch(() => {});
+			await Promise.race([this.#exited, delay(2000)]);
+		}
+		await this.kill();
+	}
+
+	/** Kills the kernel's process group (the kernel and anything cell code started) and frees everything. */
+	async kill(): Promise<void> {
+		Kernel.#running.delete(this);
+		const pid = this.#child.pid;
+		if (pid !== undefined) {
+			try {
+				process.kill(-pid, 'SIGKILL');
+			} catch {
+				// The group is already gone.
+			}
+		}
+		if (this.#child.exitCode === null && this.#child.signalCode === null && pid !== undefined) {
+			await Promise.race([this.#exited, delay(5000)]);
+		}
+		for (const socket of [this.#shell, this.#control, this.#iopub]) socket.close();
+		await rm(this.#folder, {recursive: true, force: true});
+	}
+
+	async #waitUntilReady(timeoutMs: number): Promise<void> {
+		// Early iopub messages can be lost while the subscription is being set up, so repeat kernel_info
+		// until one of them is seen going idle on iopub: then iopub is surely connected. Every request
+		// stays registered, since the kernel answers the queued ones all at once when it is up.
+		const deadline = Date.now() + timeoutMs;
+		let ready = false;
+		let wake: () => void = () => {};
+		const sent: string[] = [];
+		try {
+			while (!ready && Date.now() < deadline) {
+				if (this.#exit) throw new KernelError(`the kernel ${this.#exit} while starting\n${this.#log}`);
+				const request = this.#codec.create('kernel_info_request', {});
+				const pending: Pending = {onOutput: () => {}, idle: false};
+				pending.settle = () => {
+					ready ||= pending.reply !== undefined && pending.idle;
+					wake();
+				};
+				this.#requests.set(request.header.msg_id, pending);
+				sent.push(request.header.msg_id);
+				await this.#send(this.#shell, request);
+				await new Promise<void>((resolve) => {
+					wake = resolve;
+					setTimeout(resolve, 250);
+				});
+			}
+		} finally {
+			for (const id of sent) this.#requests.delete(id);
+		}
+		if (this.#exit) throw new KernelError(`the kernel ${this.#exit} while starting\n${this.#log}`);
+		if (!ready) throw new KernelError(`the kernel did not answer within ${timeoutMs / 1000} s\n${this.#log}`);
+	}
+
+	#send(socket: zmq.Dealer, message: JupyterMessage<unknown>): Promise<void> {
+		// zeromq allows one send in flight per socket.
+		const previous = this.#sendQueues.get(socket) ?? Promise.resolve();
+		const next = previous.then(() => socket.send(this.#codec.encode(message)));
+		this.#sendQueues.set(
+			socket,
+			next.catch(() => {}),
+		);
+		return next;
+	}
+
+	#listen(socket: zmq.Dealer | zmq.Subscriber): void {
+		void (async () => {
+			try {
+				for await (const frames of socket) this.#dispatch(socket === this.#iopub, frames);
+			} catch {
+				// The socket was closed: the kernel is being shut down.
+			}
+		})();
+	}
+
+	#dispatch(fromIopub: boolean, frames: Buffer[]): void {
+		const message = this.#codec.decode(frames);
+		const parent = message?.parent_header.msg_id;
+		const pending = parent === undefined ? undefined : this.#requests.get(parent);
+		if (!message || !pending) return;
+		if (!fromIopub) pending.reply = message;
+		else if (message.header.msg_type === 'status') pending.idle ||= message.content['execution_state'] === 'idle';
+		else pending.onOutput(message);
+		if (pending.reply && pending.idle) pending.settle?.();
+	}
+}
+
+/** Waits for `done`, or `ms`; true if `isDone()` holds by then. */
+async function settledWithin(done: Promise<void>, isDone: () => boolean, ms: number): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+	clearTimeout(timer);
+	return isDone();
+}
+
+function delay(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+async function freePorts(count: number): Promise<number[]> {
+	const servers = await Promise.all(
+		Array.from(
+			{length: count},
+			() =>
+				new Promise<net.Server>((resolve, reject) => {
+					const server = net.createServer();
+					server.once('error', reject);
+					server.listen(0, '127.0.0.1', () => resolve(server));
+				}),
+		),
+	);
+	const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+	await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+	return ports;
+}

@@ -1,0 +1,66 @@
+/** Finding a notebook's kernel: the kernelspec named in its metadata. */
+import {existsSync, readFileSync} from 'node:fs';
+import {homedir} from 'node:os';
+import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where `npm run kernel:install` writes the project's kernelspecs (git-ignored). */
+export const PROJECT_JUPYTER_PATH = path.join(PROJECT_ROOT, '.jupyter');
+export const PROJECT_TSLAB = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tslab');
+
+/** A kernelspec's kernel.json, as Jupyter reads it. */
+export interface KernelSpec {
+	readonly name: string;
+	readonly argv: string[];
+	readonly display_name: string;
+	readonly language: string;
+	readonly env?: Record<string, string>;
+}
+
+/** The kernelspecs this project provides: tslab (TypeScript) and jslab (JavaScript), from its node_modules. */
+export function projectKernelSpec(name: 'tslab' | 'jslab'): KernelSpec {
+	return {
+		name,
+		argv: [PROJECT_TSLAB, 'kernel', '--config-path', '{connection_file}', ...(name === 'jslab' ? ['--js'] : [])],
+		display_name: name === 'tslab' ? 'TypeScript' : 'JavaScript',
+		language: name === 'tslab' ? 'typescript' : 'javascript',
+	};
+}
+
+/**
+ * The kernelspec called `name`: the project's own tslab/jslab first (so the lesson runs with the tslab
+ * this project installed), then the folders Jupyter searches.
+ */
+export function findKernelSpec(name: string): KernelSpec {
+	if (name === 'tslab' || name === 'jslab') return projectKernelSpec(name);
+	const folders = [
+		...(process.env['JUPYTER_PATH'] ?? '').split(path.delimiter).filter(Boolean),
+		path.join(homedir(), '.local', 'share', 'jupyter'),
+		'/usr/local/share/jupyter',
+		'/usr/share/jupyter',
+	];
+	for (const folder of folders) {
+		const file = path.join(folder, 'kernels', name, 'kernel.json');
+		if (existsSync(file)) return {name, ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<KernelSpec, 'name'>)};
+	}
+	throw new Error(`No kernelspec named "${name}" (looked in ${folders.join(', ')}); this project's notebooks use "tslab"`);
+}
+
+/** Writes the project's tslab kernelspec as `kernels/tslab/kernel.json` under `dataFolder`; returns the file. */
+export async function installKernelSpec(dataFolder: string): Promise<string> {
+	const {mkdir, writeFile} = await import('node:fs/promises');
+	const {name, ...kernelJson} = projectKernelSpec('tslab');
+	const folder = path.join(dataFolder, 'kernels', name);
+	await mkdir(folder, {recursive: true});
+	const file = path.join(folder, 'kernel.json');
+	await writeFile(file, `${JSON.stringify(kernelJson, null, 1)}\n`);
+	return file;
+}
+
+/** Jupyter's per-user data folder, where `jupyter kernelspec list` looks for the user's kernels. */
+export function userJupyterDataFolder(): string {
+	if (process.env['JUPYTER_DATA_DIR']) return process.env['JUPYTER_DATA_DIR'];
+	if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Jupyter');
+	return path.join(process.env['XDG_DATA_HOME'] ?? path.join(homedir(), '.local', 'share'), 'jupyter');
+}

@@ -1,0 +1,116 @@
+/** Reading and writing .ipynb files the way Jupyter does, so that a rewrite changes only what changed. */
+import type {ICell, ICodeCell, INotebookContent, IOutput, MultilineString} from '@jupyterlab/nbformat';
+import {randomUUID} from 'node:crypto';
+import {readFile, rename, rm, writeFile} from 'node:fs/promises';
+import * as path from 'node:path';
+
+export type Notebook = INotebookContent;
+
+export class NotebookFileError extends Error {}
+
+export async function readNotebook(file: string): Promise<Notebook> {
+	let text: string;
+	try {
+		text = await readFile(file, 'utf8');
+	} catch (error) {
+		throw new NotebookFileError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+	}
+	let notebook: Notebook;
+	try {
+		notebook = JSON.parse(text) as Notebook;
+	} catch (error) {
+		throw new NotebookFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+	}
+	if (notebook.nbformat !== 4 || !Array.isArray(notebook.cells)) {
+		throw new NotebookFileError(`${file} is not an nbformat 4 notebook (nbformat ${String(notebook.nbformat)})`);
+	}
+	return notebook;
+}
+
+export function cellSource(cell: ICell): string {
+	return joinLines(cell.source);
+}
+
+export function isCodeCell(cell: ICell): cell is ICodeCell {
+	return cell.cell_type === 'code';
+}
+
+export function cellTags(cell: ICell): string[] {
+	const tags = cell.metadata['tags'];
+	return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
+}
+
+/**
+ * The notebook as it should be stored: nbformat 4.5 (every cell has an id), null execution counts,
+ * no execution timing metadata.
+ */
+export function normalizeNotebook(notebook: Notebook): Notebook {
+	const cells = notebook.cells.map((cell) => {
+		const metadata = {...cell.metadata};
+		delete metadata['execution'];
+		const id = typeof cell['id'] === 'string' && cell['id'] ? cell['id'] : randomUUID().slice(0, 8);
+		if (!isCodeCell(cell)) return {...cell, id, metadata};
+		const outputs = cell.outputs.map((output) => ('execution_count' in output ? {...output, execution_count: null} : output));
+		return {...cell, id, metadata, execution_count: null, outputs};
+	});
+	return {...notebook, nbformat: 4, nbformat_minor: Math.max(5, notebook.nbformat_minor), cells};
+}
+
+/** JSON as Jupyter writes notebooks: keys sorted, one-space indent, multiline strings as lists of lines. */
+export function serializeNotebook(notebook: Notebook): string {
+	return `${JSON.stringify(sortKeys(splitMultiline(normalizeNotebook(notebook))), null, 1)}\n`;
+}
+
+/** Writes the notebook atomically: a temporary file beside it, then a rename, so a crash never leaves half a file. */
+export async function writeNotebook(file: string, notebook: Notebook): Promise<void> {
+	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+	try {
+		await writeFile(temporary, serializeNotebook(notebook));
+		await rename(temporary, file);
+	} catch (error) {
+		await rm(temporary, {force: true});
+		throw error;
+	}
+}
+
+function joinLines(text: MultilineString): string {
+	return Array.isArray(text) ? text.join('') : text;
+}
+
+/** Splits after each newline, as nbformat stores source, stream text and text/* data. */
+export function splitLines(text: string): string[] {
+	return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+function splitMultiline(notebook: Notebook): Notebook {
+	const cells = notebook.cells.map((cell) => {
+		const split: ICell = {...cell, source: splitLines(cellSource(cell))};
+		if (!isCodeCell(cell)) return split;
+		return {...split, outputs: cell.outputs.map(splitOutput)} as ICodeCell;
+	});
+	return {...notebook, cells};
+}
+
+function splitOutput(output: IOutput): IOutput {
+	if (output.output_type === 'stream') return {...output, text: splitLines(joinLines(output['text'] as MultilineString))};
+	const data = output['data'] as Record<string, unknown> | undefined;
+	if (!data) return output;
+	const splitData = Object.fromEntries(
+		Object.entries(data).map(([mime, value]) => {
+			const isText = mime.startsWith('text/') || mime === 'image/svg+xml';
+			const text = typeof value === 'string' || Array.isArray(value) ? joinLines(value as MultilineString) : undefined;
+			return [mime, isText && text !== undefined ? splitLines(text) : value];
+		}),
+	);
+	return {...output, data: splitData} as IOutput;
+}
+
+function sortKeys(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(sortKeys);
+	if (value === null || typeof value !== 'object') return value;
+	return Object.fromEntries(
+		Object.keys(value)
+			.sort()
+			.map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+	);
+}

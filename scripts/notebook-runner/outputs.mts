@@ -1,0 +1,119 @@
+/** Turning a cell's iopub messages into nbformat outputs, as Jupyter would store them. */
+import type {IDisplayData, IExecuteResult, IOutput, IStream, MultilineString} from '@jupyterlab/nbformat';
+import type {JupyterMessage} from './wire.mjs';
+
+type MimeBundle = IDisplayData['data'];
+
+/** Collects one cell's outputs: streams merged, displays updated in place by display_id. */
+export class CellOutputs {
+	readonly outputs: IOutput[] = [];
+	readonly #displays = new Map<string, IDisplayData[]>();
+
+	/** Adds one iopub message; returns the output it added (for printing), if it added one. */
+	add(message: JupyterMessage): IOutput | undefined {
+		const content = message.content;
+		switch (message.header.msg_type) {
+			case 'stream':
+				return this.#addStream(content['name'] === 'stderr' ? 'stderr' : 'stdout', String(content['text'] ?? ''));
+			case 'display_data':
+				return this.#addDisplay(content);
+			case 'update_display_data':
+				this.#updateDisplay(content);
+				return undefined;
+			case 'execute_result': {
+				const output: IExecuteResult = {
+					output_type: 'execute_result',
+					data: content['data'] as MimeBundle,
+					metadata: (content['metadata'] ?? {}) as IExecuteResult['metadata'],
+					execution_count: null,
+				};
+				this.outputs.push(output);
+				return output;
+			}
+			case 'error': {
+				const output: IOutput = {
+					output_type: 'error',
+					ename: String(content['ename'] ?? 'Error'),
+					evalue: String(content['evalue'] ?? ''),
+					traceback: (content['traceback'] ?? []) as string[],
+				};
+				this.outputs.push(output);
+				return output;
+			}
+			case 'clear_output':
+				this.outputs.length = 0;
+				this.#displays.clear();
+				return undefined;
+			default:
+				return undefined;
+		}
+	}
+
+	/** Everything the cell wrote to stderr, which is where tslab reports errors. */
+	get stderr(): string {
+		return this.outputs
+			.filter((output): output is IStream => output.output_type === 'stream' && output.name === 'stderr')
+			.map((output) => joinText(output.text))
+			.join('');
+	}
+
+	#addStream(name: 'stdout' | 'stderr', text: string): IOutput {
+		const last = this.outputs.at(-1);
+		const stream: IStream = {output_type: 'stream', name, text};
+		// Jupyter shows consecutive writes to the same stream as one output.
+		if (last?.output_type === 'stream' && (last as IStream).name === name) {
+			(last as IStream).text = joinText((last as IStream).text) + text;
+		} else this.outputs.push(stream);
+		return stream;
+	}
+
+	#addDisplay(content: Record<string, unknown>): IOutput {
+		const output: IDisplayData = {
+			output_type: 'display_data',
+			data: content['data'] as MimeBundle,
+			metadata: (content['metadata'] ?? {}) as IDisplayData['metadata'],
+		};
+		this.outputs.push(output);
+		const id = displayId(content);
+		if (id !== undefined) this.#displays.set(id, [...(this.#displays.get(id) ?? []), output]);
+		return output;
+	}
+
+	#updateDisplay(content: Record<string, unknown>): void {
+		const id = displayId(content);
+		for (const output of (id === undefined ? undefined : this.#displays.get(id)) ?? []) {
+			output.data = content['data'] as MimeBundle;
+			output.metadata = (content['metadata'] ?? {}) as IDisplayData['metadata'];
+		}
+	}
+}
+
+function displayId(content: Record<string, unknown>): string | undefined {
+	const transient = content['transient'] as {display_id?: unknown} | undefined;
+	return typeof transient?.display_id === 'string' ? transient.display_id : undefined;
+}
+
+export function joinText(text: MultilineString): string {
+	return Array.isArray(text) ? text.join('') : text;
+}
+
+/** How an output reads in a terminal: text as it is, anything else as a one-line placeholder. */
+export function outputAsText(output: IOutput): string {
+	switch (output.output_type) {
+		case 'stream':
+			return joinText((output as IStream).text);
+		case 'display_data':
+		case 'execute_result': {
+			const data = (output as IDisplayData).data;
+			const plain = data['text/plain'];
+			if (plain !== undefined) return `${joinText(plain as MultilineString)}\n`;
+			return `[${Object.keys(data)
+				.map((mime) => `${mime}, ${String(joinText(data[mime] as MultilineString)).length} characters`)
+				.join('; ')}]\n`;
+		}
+		case 'error':
+			return `${String(output['ename'])}: ${String(output['evalue'])}\n`;
+		default:
+			return '';
+	}
+}

@@ -1,0 +1,155 @@
+/** Executes a notebook's code cells in order through its real kernel and collects their outputs. */
+import type {ICodeCell, IOutput} from '@jupyterlab/nbformat';
+import {performance} from 'node:perf_hooks';
+import * as path from 'node:path';
+import {Kernel, type ExecuteOutcome} from './kernel.mjs';
+import {findKernelSpec, type KernelSpec} from './kernelspec.mjs';
+import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from './notebook-file.mjs';
+import {CellOutputs} from './outputs.mjs';
+import {declaredParameters, injectedParametersSource, ParameterError} from './parameters.mjs';
+
+export interface RunOptions {
+	/** `--param NAME=VALUE` assignments for the cell tagged `parameters`. */
+	params?: readonly string[];
+	/** Time limit per cell, in milliseconds. Default: 120000. */
+	cellTimeoutMs?: number;
+	/** Time limit for the whole notebook, kernel start included, in milliseconds. Default: 1800000. */
+	notebookTimeoutMs?: number;
+	/** Called with each output as it arrives, with the code cell's number (1-based). */
+	onOutput?: (output: IOutput, codeCellNumber: number) => void;
+	/** Overrides the kernelspec named in the notebook's metadata. */
+	kernelSpec?: KernelSpec;
+}
+
+export type FailureKind = 'error' | 'missing-error' | 'timeout' | 'notebook-timeout' | 'kernel-died' | 'kernel-start';
+
+/** A cell that did not do what it should; numbers are 1-based. */
+export interface CellFailure {
+	readonly kind: FailureKind;
+	/** Which code cell, counting code cells only (0 when the kernel failed to start). */
+	readonly codeCellNumber: number;
+	/** Which cell in the file, counting every cell (markdown too). */
+	readonly fileCellNumber: number;
+	readonly source: string;
+	/** The kernel's error text (tslab writes errors to stderr), or what happened to the kernel. */
+	readonly message: string;
+}
+
+export interface RunResult {
+	readonly file: string;
+	/** The notebook with fresh outputs (and the injected parameters cell, if any). */
+	readonly notebook: Notebook;
+	readonly failure: CellFailure | undefined;
+	readonly codeCellsRun: number;
+	readonly kernelStartMs: number;
+	readonly durationMs: number;
+}
+
+/** Runs `file`; never throws for a cell's failure (see `failure`), only for an unreadable notebook. */
+export async function runNotebook(file: string, options: RunOptions = {}): Promise<RunResult> {
+	const started = performance.now();
+	const deadline = Date.now() + (options.notebookTimeoutMs ?? 1_800_000);
+	const cellTimeoutMs = options.cellTimeoutMs ?? 120_000;
+	const notebook = withInjectedParameters(await readNotebook(file), options.params ?? []);
+	const spec = options.kernelSpec ?? findKernelSpec(kernelName(notebook, file));
+
+	const result = (failure: CellFailure | undefined, codeCellsRun: number, kernelStartMs: number): RunResult => ({
+		file,
+		notebook,
+		failure,
+		codeCellsRun,
+		kernelStartMs,
+		durationMs: performance.now() - started,
+	});
+
+	let kernel: Kernel;
+	try {
+		kernel = await Kernel.start(spec, {cwd: path.dirname(path.resolve(file)), startTimeoutMs: Math.min(60_000, deadline - Date.now())});
+	} catch (error) {
+		const failure = {kind: 'kernel-start', codeCellNumber: 0, fileCellNumber: 0, source: '', message: (error as Error).message} as const;
+		return result(failure, 0, performance.now() - started);
+	}
+	const kernelStartMs = performance.now() - started;
+
+	let codeCellNumber = 0;
+	let codeCellsRun = 0;
+	try {
+		for (const [index, cell] of notebook.cells.entries()) {
+			if (!isCodeCell(cell)) continue;
+			codeCellNumber += 1;
+			const tags = cellTags(cell);
+			if (tags.includes('skip-execution')) continue;
+			const collected = new CellOutputs();
+			cell.outputs = collected.outputs;
+			const number = codeCellNumber;
+			const remainingMs = deadline - Date.now();
+			const outcome = await executeCell(kernel, cellSource(cell), Math.min(cellTimeoutMs, remainingMs), (message) => {
+				const output = collected.add(message);
+				if (output) options.onOutput?.(output, number);
+			});
+			codeCellsRun += 1;
+			const failure = judge(outcome, tags, collected, remainingMs < cellTimeoutMs, kernel);
+			if (failure) {
+				return result({...failure, codeCellNumber: number, fileCellNumber: index + 1, source: cellSource(cell)}, codeCellsRun, kernelStartMs);
+			}
+		}
+		return result(undefined, codeCellsRun, kernelStartMs);
+	} finally {
+		await kernel.shutdown();
+	}
+}
+
+/** Executes one cell; an abort right after a failed cell (tslab aborts for ~200 ms) is retried. */
+async function executeCell(kernel: Kernel, code: string, timeoutMs: number, onOutput: Parameters<Kernel['execute']>[1]['onOutput']): Promise<ExecuteOutcome> {
+	for (let attempt = 0; ; attempt++) {
+		const outcome = await kernel.execute(code, {timeoutMs, onOutput});
+		if (outcome.status !== 'abort' || attempt >= 8) return outcome;
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
+
+function judge(
+	outcome: ExecuteOutcome,
+	tags: string[],
+	outputs: CellOutputs,
+	notebookLimitBinds: boolean,
+	kernel: Kernel,
+): Pick<CellFailure, 'kind' | 'message'> | undefined {
+	const expectsError = tags.includes('raises-exception');
+	switch (outcome.status) {
+		case 'ok':
+			return expectsError ? {kind: 'missing-error', message: 'the cell is tagged raises-exception but ran without an error'} : undefined;
+		case 'error':
+			return expectsError ? undefined : {kind: 'error', message: outputs.stderr.trim() || 'the kernel reported an error'};
+		case 'abort':
+			return {kind: 'error', message: 'the kernel kept aborting the cell'};
+		case 'timeout':
+			return notebookLimitBinds
+				? {kind: 'notebook-timeout', message: `the notebook's time limit ran out: ${outcome.detail}`}
+				: {kind: 'timeout', message: `the cell's time limit ran out: ${outcome.detail}`};
+		case 'dead':
+			return {kind: 'kernel-died', message: `${outcome.detail}${kernel.log.trim() ? `; its last words:\n${kernel.log.trim().slice(-2000)}` : ''}`};
+	}
+}
+
+function kernelName(notebook: Notebook, file: string): string {
+	const name = notebook.metadata.kernelspec?.name;
+	if (typeof name !== 'string') throw new Error(`${file} names no kernel (metadata.kernelspec.name); this project's notebooks use "tslab"`);
+	return name;
+}
+
+/** With `--param`s, a cell after the one tagged `parameters` that declares the new values. */
+function withInjectedParameters(notebook: Notebook, params: readonly string[]): Notebook {
+	if (params.length === 0) return notebook;
+	const index = notebook.cells.findIndex((cell) => isCodeCell(cell) && cellTags(cell).includes('parameters'));
+	if (index < 0) throw new ParameterError('--param needs a code cell tagged "parameters", and this notebook has none');
+	const injected: ICodeCell = {
+		cell_type: 'code',
+		id: 'injected-parameters',
+		metadata: {tags: ['injected-parameters']},
+		source: injectedParametersSource(declaredParameters(cellSource(notebook.cells[index]!)), [...params]),
+		outputs: [],
+		execution_count: null,
+	};
+	return {...notebook, cells: [...notebook.cells.slice(0, index + 1), injected, ...notebook.cells.slice(index + 1)]};
+}

@@ -1,0 +1,76 @@
+import type {ICodeCell, IOutput} from '@jupyterlab/nbformat';
+import {spawnSync} from 'node:child_process';
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {describe, expect, onTestFinished, test} from 'vitest';
+import {installKernelSpec, PROJECT_JUPYTER_PATH} from '../scripts/notebook-runner/kernelspec.mjs';
+import {lessonNotebookNames, lessonNotebookPath} from './helpers/lesson-notebooks.mjs';
+
+// The same notebooks must also run under real Jupyter: Debian's nbconvert with the project-local
+// kernelspec. With REQUIRE_JUPYTER=1 (CI) a missing Jupyter fails; otherwise these tests are skipped.
+const NBCONVERT = ['/usr/bin/jupyter-nbconvert', 'jupyter-nbconvert'].find(
+	(command) => spawnSync(command, ['--version'], {encoding: 'utf8'}).status === 0,
+);
+const REQUIRED = process.env['REQUIRE_JUPYTER'] === '1';
+if (!NBCONVERT && !REQUIRED) {
+	console.warn('Skipping the nbconvert tests: jupyter-nbconvert is not installed (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel).');
+}
+
+interface Executed {
+	readonly cells: ICodeCell[];
+}
+
+/** Runs `jupyter nbconvert --to notebook --execute` on `file` and returns the executed notebook's code cells. */
+async function nbconvertExecute(file: string): Promise<Executed> {
+	await installKernelSpec(PROJECT_JUPYTER_PATH);
+	const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-nbconvert-'));
+	onTestFinished(() => rm(scratch, {recursive: true, force: true}));
+	const outputName = `${path.basename(file, '.ipynb')}.executed`;
+	const result = spawnSync(
+		NBCONVERT!,
+		['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', '--output-dir', scratch, '--output', outputName, file],
+		{
+			encoding: 'utf8',
+			env: {
+				...process.env,
+				JUPYTER_PATH: PROJECT_JUPYTER_PATH,
+				// Keep Jupyter's runtime and config files out of the home folder.
+				JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
+				JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
+				JUPYTER_DATA_DIR: path.join(scratch, 'data'),
+			},
+			timeout: 600_000,
+		},
+	);
+	expect(result.status, `nbconvert failed on ${file}:\n${result.stderr}`).toBe(0);
+	const executed = JSON.parse(await readFile(path.join(scratch, `${outputName}.ipynb`), 'utf8')) as {cells: ICodeCell[]};
+	return {cells: executed.cells.filter((cell) => cell.cell_type === 'code')};
+}
+
+function allOutputs(executed: Executed): IOutput[] {
+	return executed.cells.flatMap((cell) => cell.outputs);
+}
+
+describe('jupyter nbconvert --execute', () => {
+	test.runIf(REQUIRED && !NBCONVERT)('is installed (REQUIRE_JUPYTER=1)', () => {
+		expect.fail('REQUIRE_JUPYTER=1 but jupyter-nbconvert is not installed: apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel');
+	});
+
+	test.skipIf(!NBCONVERT)('runs a fixture notebook with the project-local tslab kernelspec', async () => {
+		const executed = await nbconvertExecute(fileURLToPath(new URL('fixtures/good.ipynb', import.meta.url)));
+		expect(allOutputs(executed)).toContainEqual(expect.objectContaining({output_type: 'stream', name: 'stdout'}));
+		expect(JSON.stringify(executed.cells)).toContain('hello 2');
+	});
+
+	test.skipIf(!NBCONVERT || lessonNotebookNames().length === 0).each(lessonNotebookNames())(
+		'runs the lesson notebook %s with no error output',
+		async (name) => {
+			const executed = await nbconvertExecute(lessonNotebookPath(name));
+			const errors = allOutputs(executed).filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output['name'] === 'stderr'));
+			expect(errors).toEqual([]);
+		},
+		600_000,
+	);
+});
