@@ -16,8 +16,12 @@ export {
 	RUN_2_DATE,
 	type LinkModel,
 	type LinkName,
+	type LinkOption,
 	type PacingStep,
 	type RealisticLinkOptions,
 } from './link-profiles';
 export type {ConnectionLog, ConnectionOutcome, WriteRecord} from './connection-log';
 export {checkLiveHost, LIVE_HOST, LIVE_PORT} from './live';
+export {renderChart, type ChartSpec} from './render-chart';
+export {recvSizeChart, type ChartRun} from './recv-size-chart';
+export {flowControlChart} from './flow-control-chart';

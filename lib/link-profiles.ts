@@ -21,6 +21,11 @@ export interface LinkModel {
 
 export const LINK_NAMES = ['book-run-1', 'book-run-2', 'realistic', 'fast'] as const;
 export type LinkName = (typeof LINK_NAMES)[number];
+/**
+ * A link profile's name or a model. Any string is accepted (checked when used) so that a name read from
+ * a notebook parameter or a command line needs no cast; `string & {}` keeps the names' autocompletion.
+ */
+export type LinkOption = LinkName | LinkModel | (string & {});
 
 /** The Date headers the chapter printed for its two runs. */
 export const RUN_1_DATE = 'Sat, 02 Nov 2013 02:15:07 GMT';
@@ -129,9 +134,9 @@ const NAMED: Record<LinkName, () => LinkModel> = {
 };
 
 /** The link model for a name or a model; an unknown name is a RangeError that lists the known ones. */
-export function linkModel(link: LinkName | LinkModel): LinkModel {
+export function linkModel(link: LinkOption): LinkModel {
 	if (typeof link !== 'string') return link;
-	const make = NAMED[link];
+	const make = (NAMED as Record<string, (() => LinkModel) | undefined>)[link];
 	if (!make) throw new RangeError(`Unknown link profile "${String(link)}"; known: ${LINK_NAMES.join(', ')}`);
 	return make();
 }

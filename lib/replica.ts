@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import {performance} from 'node:perf_hooks';
 import type {ConnectionLog} from './connection-log';
 import {ListenError} from './errors';
-import {type LinkModel, type LinkName, linkModel} from './link-profiles';
+import {type LinkModel, type LinkOption, linkModel} from './link-profiles';
 import {parseRequest} from './parse-request';
 import {type Resource, resourceTable} from './resources';
 import {errorResponse, resourceHead} from './response-head';
@@ -14,7 +14,7 @@ export interface ReplicaOptions {
 	/** TCP port; 0 picks a free one. Default: 0. */
 	port?: number;
 	/** How responses are paced: a profile name or a model (see `realisticLink`). Default: `'book-run-1'`. */
-	link?: LinkName | LinkModel;
+	link?: LinkOption;
 	/** The longest request head accepted, in bytes; a longer one gets 431. Default: 8192. */
 	maxHeadBytes?: number;
 	/** How long a client may take to send its request head, in milliseconds; then 408. Default: 10000. */

@@ -50,8 +50,8 @@ export function resourceTable(): ReadonlyMap<string, Resource> {
 				path: '/romeo.txt',
 				body: readDataFile('romeo.txt'),
 				contentType: 'text/plain',
-				lastModified: 'Sat, 13 May 2017 02:22:31 GMT',
-				etag: '"a7-54f6609245537"',
+				lastModified: 'Mon, 28 Oct 2013 14:46:33 GMT',
+				etag: '"a7-4e9cde8c9a040"',
 			},
 			{
 				path: '/flow-control.bin',

@@ -1,6 +1,6 @@
 import {writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {checkLiveHost, LINK_NAMES, type LinkName, type Replica, retrieve, splitResponse, startReplica} from '../lib/index.js';
+import {checkLiveHost, LINK_NAMES, type Replica, retrieve, splitResponse, startReplica} from '../lib/index.js';
 import {integerFlag, runCli, UsageError} from './cli.mjs';
 
 const HELP = `
@@ -49,7 +49,7 @@ async function main(args: Flags): Promise<number> {
 		target = {host: url.hostname, port: Number(url.port || 80)};
 		await checkLiveHost({...target, timeoutMs: 10_000});
 	} else {
-		replica = await startReplica({link: link as LinkName});
+		replica = await startReplica({link});
 		target = replica;
 	}
 	try {

@@ -1,4 +1,4 @@
-import {type ConnectionLog, LINK_NAMES, type LinkName, startReplica} from '../lib/index.js';
+import {type ConnectionLog, LINK_NAMES, startReplica} from '../lib/index.js';
 import {integerFlag, runCli, UsageError} from './cli.mjs';
 
 const HELP = `
@@ -42,7 +42,7 @@ async function main(args: Flags): Promise<number> {
 	const replica = await startReplica({
 		host: args.host ?? '127.0.0.1',
 		port,
-		link: link as LinkName,
+		link,
 		...(args.quiet ? {} : {onConnectionClosed: printConnection}),
 	});
 	console.log(`listening on ${replica.url}`);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, onTestFinished, test} from 'vitest';
 import {installKernelSpec, PROJECT_JUPYTER_PATH} from '../scripts/notebook-runner/kernelspec.mjs';
+import {LESSON_EXPECTATIONS, missingInOrder} from './helpers/lesson-expectations.mjs';
 import {lessonNotebookNames, lessonNotebookPath} from './helpers/lesson-notebooks.mjs';
 
 // The same notebooks must also run under real Jupyter: Debian's nbconvert with the project-local
@@ -65,11 +66,21 @@ describe('jupyter nbconvert --execute', () => {
 	});
 
 	test.skipIf(!NBCONVERT || lessonNotebookNames().length === 0).each(lessonNotebookNames())(
-		'runs the lesson notebook %s with no error output',
+		'runs the lesson notebook %s with no error output, printing the chapter lines',
 		async (name) => {
 			const executed = await nbconvertExecute(lessonNotebookPath(name));
-			const errors = allOutputs(executed).filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output['name'] === 'stderr'));
+			const outputs = allOutputs(executed);
+			const errors = outputs.filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output['name'] === 'stderr'));
 			expect(errors).toEqual([]);
+			const stdout = outputs
+				.filter((output) => output.output_type === 'stream')
+				.map((output) => [output['text']].flat().join(''))
+				.join('');
+			const expectation = LESSON_EXPECTATIONS[name]!;
+			expect(missingInOrder(stdout, expectation.stdout)).toEqual([]);
+			for (const mime of expectation.displays) {
+				expect(outputs.some((output) => output.output_type === 'display_data' && mime in (output['data'] as object))).toBe(true);
+			}
 		},
 		600_000,
 	);
