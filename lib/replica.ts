@@ -121,7 +121,6 @@ async function serveConnection(
 	resources: ReadonlyMap<string, Resource>,
 	settings: Settings,
 ): Promise<void> {
-	socket.setNoDelay(true);
 	socket.on('error', (error: NodeJS.ErrnoException) => {
 		if (log.outcome === 'in-progress') end(log, 'client-closed', error.code ?? error.message);
 	});
@@ -145,8 +144,7 @@ async function serveConnection(
 	}
 
 	log.status = 200;
-	const header = resourceHead(resource, link.date);
-	const response = request.method === 'HEAD' ? header : Buffer.concat([header, resource.body]);
+	const response = responseBytes(resource, link.date, request.method);
 	await sendPaced(socket, response, link, log, settings.stallTimeoutMs);
 	if (log.outcome === 'in-progress') end(log, 'complete', '');
 }
@@ -170,7 +168,7 @@ function readHead(socket: net.Socket, settings: Settings): Promise<Head> {
 			resolve(head);
 		};
 		const onData = (chunk: Buffer): void => {
-			received = Buffer.concat([received, chunk]);
+			received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
 			const end = headEnd(received);
 			if (end >= 0 && end <= settings.maxHeadBytes) finish({kind: 'head', text: received.toString('latin1', 0, end)});
 			else if (received.length > settings.maxHeadBytes) {
@@ -201,8 +199,23 @@ function headEnd(bytes: Buffer): number {
  */
 async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, log: ConnectionLog, stallTimeoutMs: number): Promise<void> {
 	const started = performance.now();
+	const steps = link.steps(response.length);
+	// Paced bursts must leave at once, not wait for Nagle's algorithm to gather them.
+	if (steps.length > 1) socket.setNoDelay(true);
+	if (steps.length === 1 && steps[0]!.gapMs === 0) {
+		// One write and the FIN in a single call: what a busy server (fast profile) spends least on.
+		const finished = endSocket(socket, response);
+		const refused = socket.writableNeedDrain;
+		log.bytesSent = response.length;
+		await finished;
+		const waitedMs = refused ? performance.now() - started : 0;
+		if (refused) (log.pauses += 1), (log.pausedMs += waitedMs);
+		log.writes.push({atMs: 0, bytes: response.length, refused, waitedMs});
+		log.durationMs = performance.now() - started;
+		return;
+	}
 	let offset = 0;
-	for (const step of link.steps(response.length)) {
+	for (const step of steps) {
 		if (step.gapMs > 0) await delay(step.gapMs);
 		if (socket.destroyed || log.outcome !== 'in-progress') return;
 		const atMs = performance.now() - started;
@@ -247,20 +260,36 @@ function drainOrGiveUp(socket: net.Socket, stallTimeoutMs: number): Promise<'dra
 
 /** Writes everything, then closes the sending side; resolves once the bytes are handed to the OS. */
 function writeAll(socket: net.Socket, bytes: Buffer, log: ConnectionLog): Promise<void> {
-	if (socket.destroyed) return Promise.resolve();
-	socket.write(bytes);
-	log.bytesSent = bytes.length;
-	return endSocket(socket);
+	if (!socket.destroyed) log.bytesSent = bytes.length;
+	return endSocket(socket, bytes);
 }
 
-function endSocket(socket: net.Socket): Promise<void> {
+/** Writes `last` (if any) and closes the sending side; resolves once everything is handed to the OS. */
+function endSocket(socket: net.Socket, last?: Buffer): Promise<void> {
 	return new Promise((resolve) => {
 		if (socket.destroyed) return resolve();
-		socket.end(() => resolve());
+		if (last) socket.end(last, () => resolve());
+		else socket.end(() => resolve());
 		socket.once('close', () => resolve());
 		// The client may never read its side or close; its socket ends once the FIN is sent and acknowledged.
 		socket.resume();
 	});
+}
+
+const responses = new WeakMap<Resource, Map<string, Buffer>>();
+
+/** Header and body in one buffer, made once per resource, Date and method: a busy replica copies nothing. */
+function responseBytes(resource: Resource, date: string, method: 'GET' | 'HEAD'): Buffer {
+	let cache = responses.get(resource);
+	if (!cache) responses.set(resource, (cache = new Map()));
+	const key = `${method} ${date}`;
+	let bytes = cache.get(key);
+	if (!bytes) {
+		const header = resourceHead(resource, date);
+		bytes = method === 'HEAD' ? header : Buffer.concat([header, resource.body]);
+		cache.set(key, bytes);
+	}
+	return bytes;
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {EmptyResponseError, LessonError, ResponseTooLargeError} from './errors';
+import {ResponseAccumulator} from './response-accumulator';
 import {checkSize, Socket} from './socket';
 
 /** One `recv` that returned bytes, as the chapter prints it: `size count`. */
@@ -46,7 +47,8 @@ export interface Retrieved {
  * server closes, sleeping `delayMs` after each recv, and return everything received.
  *
  * Unlike the chapter's `picture = picture + data`, which copies everything so far on every recv
- * (quadratic), the chunks are kept as they come and joined once at the end.
+ * (quadratic), the bytes are gathered in linear time: straight into one buffer sized from
+ * Content-Length when the server sends one (see ResponseAccumulator), else kept and joined once.
  *
  * A failure part way rejects with a `LessonError` whose `partial` holds the bytes that did arrive.
  */
@@ -61,17 +63,16 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 
 	const socketOptions = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs};
 	const socket = await Socket.connect(options.host, options.port, socketOptions);
-	const pieces: Buffer[] = [];
+	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes);
 	const chunks: Chunk[] = [];
-	let count = 0;
 	try {
 		const sentAt = performance.now();
 		await socket.sendall(options.request);
 		for (;;) {
 			const data = await socket.recv(recvSize);
 			if (data.length < 1) break;
-			count += data.length;
-			pieces.push(data);
+			received.add(data);
+			const count = received.count;
 			if (options.maxBytes !== undefined && count > options.maxBytes) {
 				throw new ResponseTooLargeError(socket.address, options.maxBytes, count);
 			}
@@ -81,11 +82,11 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 			if (delayMs > 0) await sleep(delayMs);
 		}
 	} catch (error) {
-		if (error instanceof LessonError) error.partial = {data: Buffer.concat(pieces, count), bytesReceived: count};
+		if (error instanceof LessonError) error.partial = {data: received.data(), bytesReceived: received.count};
 		throw error;
 	} finally {
 		await socket.close();
 	}
-	if (count === 0) throw new EmptyResponseError(socket.address);
-	return {data: Buffer.concat(pieces, count), chunks};
+	if (received.count === 0) throw new EmptyResponseError(socket.address);
+	return {data: received.data(), chunks};
 }

@@ -6,6 +6,7 @@ import {
 	SocketClosedError,
 	TimeoutError,
 } from './errors';
+import {ReadSlabs} from './read-slabs';
 
 /** Options for `Socket.connect`. */
 export interface SocketOptions {
@@ -30,6 +31,12 @@ interface PendingRecv {
 	timer: NodeJS.Timeout | undefined;
 }
 
+/** Passes reads to the Socket, which exists only once the connection is made. */
+interface ReadHandoff {
+	readonly slabs: ReadSlabs;
+	deliver: (chunk: Buffer) => boolean;
+}
+
 const DNS_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 
 /**
@@ -44,6 +51,7 @@ export class Socket {
 	readonly #socket: net.Socket;
 	readonly #timeoutMs: number | undefined;
 	readonly #bufferBytes: number;
+	readonly #slabs: ReadSlabs;
 	/** Received bytes not yet handed out by recv, oldest first. */
 	readonly #received: Buffer[] = [];
 	#receivedBytes = 0;
@@ -51,15 +59,17 @@ export class Socket {
 	readonly #waiting: PendingRecv[] = [];
 	#ended = false;
 	#closed = false;
+	#readingPaused = false;
 	#failure: Error | undefined;
 
-	private constructor(socket: net.Socket, host: string, port: number, options: SocketOptions) {
+	private constructor(socket: net.Socket, host: string, port: number, options: SocketOptions, reads: ReadHandoff) {
 		this.#socket = socket;
+		this.#slabs = reads.slabs;
 		this.host = host;
 		this.port = port;
 		this.#timeoutMs = options.timeoutMs;
 		this.#bufferBytes = options.bufferBytes ?? 65536;
-		socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+		reads.deliver = (chunk) => this.#onData(chunk);
 		socket.on('end', () => {
 			this.#ended = true;
 			this.#serveWaiting();
@@ -85,7 +95,14 @@ export class Socket {
 		if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
 		if (options.bufferBytes !== undefined) checkSize('bufferBytes', options.bufferBytes);
 		return new Promise((resolve, reject) => {
-			const socket = net.connect({host, port});
+			const slabs = new ReadSlabs();
+			const reads: ReadHandoff = {slabs, deliver: () => true};
+			const socket = net.connect({
+				host,
+				port,
+				// Reads land in our slabs, and views of them are what recv hands out (see ReadSlabs).
+				onread: {buffer: () => slabs.region(), callback: (bytes) => reads.deliver(slabs.commit(bytes))},
+			});
 			const fail = (error: Error): void => {
 				clearTimeout(timer);
 				socket.destroy();
@@ -101,7 +118,7 @@ export class Socket {
 				socket.removeAllListeners('error');
 				// Small writes go out at once: the lesson is about what is on the wire when.
 				socket.setNoDelay(true);
-				resolve(new Socket(socket, host, port, options));
+				resolve(new Socket(socket, host, port, options, reads));
 			});
 		});
 	}
@@ -128,6 +145,12 @@ export class Socket {
 	 * the peer has closed the connection and every byte was read.
 	 */
 	recv(maxBytes: number): Promise<Buffer> {
+		// The common case in a bulk download: bytes are already here and nobody is queued before us.
+		if (this.#receivedBytes > 0 && this.#waiting.length === 0 && !this.#closed && Number.isSafeInteger(maxBytes) && maxBytes > 0) {
+			const data = this.#take(maxBytes);
+			this.#resumeIfRoom();
+			return Promise.resolve(data);
+		}
 		return new Promise((resolve, reject) => {
 			checkSize('maxBytes', maxBytes);
 			if (this.#closed) throw new SocketClosedError('recv', this.address);
@@ -141,6 +164,16 @@ export class Socket {
 				}, this.#timeoutMs);
 			}
 		});
+	}
+
+	/**
+	 * For bulk downloads: let the OS write the stream straight into `destination`, byte `i` of the stream
+	 * (counting from the first byte this socket received) at `destination[i]`, from the next read on and
+	 * while it has room. recv then returns views of `destination`, so a caller that keeps the whole
+	 * response there needs no copy. Bytes read before this call are not moved.
+	 */
+	receiveInto(destination: Buffer): void {
+		this.#slabs.setDestination(destination);
 	}
 
 	/** Closes the connection. Waiting recv calls reject with `SocketClosedError`. Safe to call twice. */
@@ -161,13 +194,15 @@ export class Socket {
 		});
 	}
 
-	#onData(chunk: Buffer): void {
+	/** Takes one read's bytes; returns false to stop reading from the OS until recv has made room. */
+	#onData(chunk: Buffer): boolean {
 		this.#received.push(chunk);
 		this.#receivedBytes += chunk.length;
-		// Stop reading from the OS while enough is buffered: the OS buffer then fills and the sender
-		// is slowed by TCP flow control, which is what the chapter's sleeping reader shows.
-		if (this.#receivedBytes >= this.#bufferBytes) this.#socket.pause();
 		this.#serveWaiting();
+		// While enough is buffered, the OS buffer fills instead and TCP flow control slows the sender,
+		// which is what the chapter's sleeping reader shows. Returning false stops reading.
+		this.#readingPaused = this.#receivedBytes >= this.#bufferBytes;
+		return !this.#readingPaused;
 	}
 
 	#serveWaiting(): void {
@@ -183,7 +218,14 @@ export class Socket {
 			if (data.length === 0 && this.#failure) pending.reject(this.#failure);
 			else pending.resolve(data);
 		}
-		if (this.#receivedBytes < this.#bufferBytes && !this.#ended) this.#socket.resume();
+		this.#resumeIfRoom();
+	}
+
+	#resumeIfRoom(): void {
+		if (this.#readingPaused && this.#receivedBytes < this.#bufferBytes && !this.#ended) {
+			this.#readingPaused = false;
+			this.#socket.resume();
+		}
 	}
 
 	/** Removes and returns up to `maxBytes` of the oldest received bytes, copying only to join chunks. */

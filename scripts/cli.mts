@@ -1,3 +1,5 @@
+import {accessSync, constants} from 'node:fs';
+import * as path from 'node:path';
 import {minimist} from 'zx';
 
 /** Thrown for a command-line mistake: printed with the usage line and exit code 2, without a stack. */
@@ -48,4 +50,20 @@ export function integerFlag(name: string, value: unknown, fallback: number): num
 	const number = Number(value);
 	if (!Number.isSafeInteger(number) || number < 0) throw new UsageError(`--${name} must be a whole number, got ${String(value)}`);
 	return number;
+}
+
+/** The first of these programs on PATH, by absolute path. */
+export function findOnPath(programs: string[]): string | undefined {
+	for (const program of programs) {
+		for (const folder of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
+			const candidate = path.join(folder, program);
+			try {
+				accessSync(candidate, constants.X_OK);
+				return candidate;
+			} catch {
+				// Not in this folder.
+			}
+		}
+	}
+	return undefined;
 }

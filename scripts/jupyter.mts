@@ -1,7 +1,6 @@
 import {spawn} from 'node:child_process';
-import {accessSync, constants} from 'node:fs';
 import * as path from 'node:path';
-import {runCli} from './cli.mjs';
+import {findOnPath, runCli} from './cli.mjs';
 import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
 
 const HELP = `
@@ -12,22 +11,6 @@ classic Jupyter Notebook, whichever is installed, on 127.0.0.1 in notebooks/. Op
 Jupyter (for example --no-browser or --port 8889).
 Without Jupyter it says how to install it and exits 1.
 `;
-
-/** The first of these programs on PATH, by absolute path. */
-function findOnPath(programs: string[]): string | undefined {
-	for (const program of programs) {
-		for (const folder of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
-			const candidate = path.join(folder, program);
-			try {
-				accessSync(candidate, constants.X_OK);
-				return candidate;
-			} catch {
-				// Not in this folder.
-			}
-		}
-	}
-	return undefined;
-}
 
 async function main(args: {_: string[]}): Promise<number> {
 	const jupyter = findOnPath(['jupyter-lab', 'jupyter-notebook']);

@@ -95,7 +95,8 @@ async function main(args: Flags): Promise<number> {
 			await writeNotebook(copy, result.notebook);
 		}
 		if (ok) passed += 1;
-		const timing = `${(result.durationMs / 1000).toFixed(1)} s, kernel start ${(result.kernelStartMs / 1000).toFixed(1)} s`;
+		const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+		const timing = `${seconds(result.durationMs)} (kernel start ${seconds(result.kernelStartMs)}, inside cells ${seconds(result.cellsMs)})`;
 		console.log(`${ok ? '✓' : '✗'} ${name}: ${verdict}; ${result.codeCellsRun} code cells in ${timing}`);
 	}
 	console.log(`\n${passed} passed, ${files.length - passed} failed`);

@@ -11,7 +11,8 @@ describe('link profiles', () => {
 		{link: 'book-run-1', total: 244, sizes: [244]},
 		{link: 'book-run-2', total: 70301, sizes: [1460, 68841]},
 		{link: 'book-run-2', total: 244, sizes: [244]},
-		{link: 'fast', total: 70301, sizes: [65536, 4765]},
+		{link: 'fast', total: 70301, sizes: [70301]},
+		{link: 'fast', total: 2 * 1024 * 1024, sizes: Array<number>(32).fill(65536)},
 		{link: 'fast', total: 0, sizes: []},
 	] as const)('$link cuts $total bytes into $sizes.length writes', ({link, total, sizes}) => {
 		expect(linkModel(link).steps(total).map((step) => step.bytes)).toEqual(sizes);

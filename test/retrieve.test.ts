@@ -92,6 +92,16 @@ describe('retrieve', () => {
 		expect(chunks.at(-1)!.count).toBe(body.length);
 	});
 
+	test('reads a response with Content-Length straight into one buffer of exactly its size', async () => {
+		const body = patternBytes(8 * 1024 * 1024, 3);
+		const response = Buffer.concat([Buffer.from(`HTTP/1.0 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1'), body]);
+		const server = await startBurstServer(cutIntoBursts(response, [100, response.length - 100], 20));
+		const {data} = await retrieve({host: server.host, port: server.port, request: 'GET / HTTP/1.0\r\n\r\n', recvSize: 5120});
+		expect(data.length).toBe(response.length);
+		expect(data.buffer.byteLength).toBe(response.length);
+		expect(sha256(data)).toBe(sha256(response));
+	});
+
 	test('reports a body shorter or longer than Content-Length, keeping every byte', async () => {
 		for (const bodyLength of [70000, 70100]) {
 			const response = chapterResponse(RUN_1_HEADER, patternBytes(bodyLength));

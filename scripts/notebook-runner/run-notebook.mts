@@ -42,6 +42,8 @@ export interface RunResult {
 	readonly failure: CellFailure | undefined;
 	readonly codeCellsRun: number;
 	readonly kernelStartMs: number;
+	/** Time spent inside cells (the lesson's own work and sleeps), in milliseconds. */
+	readonly cellsMs: number;
 	readonly durationMs: number;
 }
 
@@ -53,12 +55,14 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 	const notebook = withInjectedParameters(await readNotebook(file), options.params ?? []);
 	const spec = options.kernelSpec ?? findKernelSpec(kernelName(notebook, file));
 
+	let cellsMs = 0;
 	const result = (failure: CellFailure | undefined, codeCellsRun: number, kernelStartMs: number): RunResult => ({
 		file,
 		notebook,
 		failure,
 		codeCellsRun,
 		kernelStartMs,
+		cellsMs,
 		durationMs: performance.now() - started,
 	});
 
@@ -83,10 +87,12 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			cell.outputs = collected.outputs;
 			const number = codeCellNumber;
 			const remainingMs = deadline - Date.now();
+			const cellStarted = performance.now();
 			const outcome = await executeCell(kernel, cellSource(cell), Math.min(cellTimeoutMs, remainingMs), (message) => {
 				const output = collected.add(message);
 				if (output) options.onOutput?.(output, number);
 			});
+			cellsMs += performance.now() - cellStarted;
 			codeCellsRun += 1;
 			const failure = judge(outcome, tags, collected, remainingMs < cellTimeoutMs, kernel);
 			if (failure) {

@@ -1,0 +1,79 @@
+/** A throwaway nginx on loopback serving given files, for side-by-side measurements. */
+import {type ChildProcess, spawn} from 'node:child_process';
+import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import * as net from 'node:net';
+import {tmpdir} from 'node:os';
+import * as path from 'node:path';
+
+export interface Nginx {
+	readonly port: number;
+	readonly pid: number;
+	stop(): Promise<void>;
+}
+
+export const NGINX = '/usr/sbin/nginx';
+
+/**
+ * Starts nginx in the foreground with one worker (the replica is one process too) and keep-alive off
+ * (the replica closes after each response, as HTTP/1.0 servers do), serving `files` by name.
+ */
+export async function startNginx(files: Record<string, Uint8Array>): Promise<Nginx> {
+	const prefix = await mkdtemp(path.join(tmpdir(), 'lesson-nginx-'));
+	// nginx started as root serves files as an unprivileged worker, which must be able to read them.
+	await chmod(prefix, 0o755);
+	const root = path.join(prefix, 'html');
+	await mkdir(path.join(prefix, 'logs'), {recursive: true});
+	await mkdir(root, {recursive: true});
+	for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(root, name), bytes);
+	const port = await freePort();
+	const temp = (name: string): string => `${name}_temp_path ${path.join(prefix, name)};`;
+	await writeFile(
+		path.join(prefix, 'nginx.conf'),
+		`worker_processes 1;
+daemon off;
+pid ${path.join(prefix, 'nginx.pid')};
+error_log ${path.join(prefix, 'logs', 'error.log')};
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_timeout 0;
+	types { image/jpeg jpg; application/octet-stream bin; }
+	${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n\t')}
+	server { listen 127.0.0.1:${port}; root ${root}; }
+}
+`,
+	);
+	const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], {stdio: 'ignore'});
+	await waitForPort(port, child);
+	return {
+		port,
+		pid: child.pid!,
+		async stop() {
+			child.kill('SIGQUIT');
+			await new Promise((resolve) => child.once('exit', resolve));
+			await rm(prefix, {recursive: true, force: true});
+		},
+	};
+}
+
+async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const {port} = server.address() as net.AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+	for (let attempt = 0; attempt < 100; attempt++) {
+		if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}`);
+		const open = await new Promise<boolean>((resolve) => {
+			const socket: net.Socket = net.connect({host: '127.0.0.1', port}, () => (socket.destroy(), resolve(true)));
+			socket.on('error', () => resolve(false));
+		});
+		if (open) return;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	throw new Error(`nginx did not listen on ${port}`);
+}

@@ -1,0 +1,62 @@
+/** Small measuring helpers for the benchmarks: medians, percentiles, peak memory, timed commands. */
+import {spawn} from 'node:child_process';
+import {readFile} from 'node:fs/promises';
+import {performance} from 'node:perf_hooks';
+
+export function median(values: readonly number[]): number {
+	return percentile(values, 50);
+}
+
+export function percentile(values: readonly number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	if (sorted.length === 0) return Number.NaN;
+	const rank = (p / 100) * (sorted.length - 1);
+	const low = Math.floor(rank);
+	const high = Math.ceil(rank);
+	return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
+}
+
+/** A process's peak resident memory so far, in MiB (Linux /proc VmHWM). */
+export async function peakRssMiB(pid: number): Promise<number> {
+	const status = await readFile(`/proc/${pid}/status`, 'utf8');
+	return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) / 1024;
+}
+
+/** Runs each named measurement `runs` times, alternating between them, after one warm-up round. */
+export async function alternate<Name extends string>(
+	runs: number,
+	measurements: Record<Name, () => Promise<number>>,
+): Promise<Record<Name, number[]>> {
+	const names = Object.keys(measurements) as Name[];
+	const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+	for (let round = -1; round < runs; round++) {
+		for (const name of names) {
+			const value = await measurements[name]();
+			if (round >= 0) samples[name].push(value);
+		}
+	}
+	return samples;
+}
+
+export interface CommandResult {
+	readonly code: number | null;
+	readonly stdout: string;
+	readonly stderr: string;
+	readonly wallMs: number;
+}
+
+/** Runs a command to its end, timing it from spawn to exit. */
+export function timeCommand(command: string, args: readonly string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<CommandResult> {
+	return new Promise((resolve, reject) => {
+		const started = performance.now();
+		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+		child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+		child.once('error', reject);
+		child.once('close', (code) => resolve({code, stdout, stderr, wallMs: performance.now() - started}));
+	});
+}
+
+export const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');

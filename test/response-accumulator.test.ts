@@ -1,0 +1,47 @@
+import {describe, expect, test} from 'vitest';
+import {ResponseAccumulator} from '../lib/response-accumulator';
+
+const head = (fields: string): Buffer => Buffer.from(`HTTP/1.0 200 OK\r\n${fields}\r\n\r\n`, 'latin1');
+
+/** Feeds `parts` in order and returns what the accumulator gathered and the destination it asked for. */
+function gather(parts: Buffer[], maxBytes?: number): {data: Buffer; destination: Buffer | undefined} {
+	let destination: Buffer | undefined;
+	const accumulator = new ResponseAccumulator((buffer) => (destination = buffer), maxBytes);
+	for (const part of parts) accumulator.add(part);
+	return {data: accumulator.data(), destination};
+}
+
+describe('ResponseAccumulator', () => {
+	test('sizes one buffer from Content-Length and keeps every byte in it', () => {
+		const header = head('Content-Length: 10');
+		const {data, destination} = gather([header.subarray(0, 5), header.subarray(5), Buffer.from('01234'), Buffer.from('56789')]);
+		expect(destination?.length).toBe(header.length + 10);
+		expect(data.buffer).toBe(destination?.buffer);
+		expect(data.toString('latin1')).toBe(`${header.toString('latin1')}0123456789`);
+	});
+
+	test('gathers a response without Content-Length in pieces, joined once', () => {
+		const {data, destination} = gather([head('Server: x'), Buffer.from('abc'), Buffer.from('def')]);
+		expect(destination).toBeUndefined();
+		expect(data.toString('latin1')).toMatch(/abcdef$/);
+	});
+
+	test('keeps the bytes past a Content-Length that was too small', () => {
+		const {data} = gather([head('Content-Length: 2'), Buffer.from('ab'), Buffer.from('cd')]);
+		expect(data.toString('latin1')).toMatch(/\r\n\r\nabcd$/);
+	});
+
+	test('keeps a response shorter than its Content-Length, without the unfilled rest', () => {
+		const {data} = gather([head('Content-Length: 100'), Buffer.from('ab')]);
+		expect(data.toString('latin1')).toMatch(/\r\n\r\nab$/);
+	});
+
+	test.each([
+		{what: 'a malformed head', parts: [Buffer.from('garbage\r\n\r\nbody')]},
+		{what: 'a Content-Length over maxBytes', parts: [head('Content-Length: 5000'), Buffer.from('x')], maxBytes: 1000},
+	])('does not preallocate for $what, and still keeps every byte', ({parts, maxBytes}) => {
+		const {data, destination} = gather(parts, maxBytes);
+		expect(destination).toBeUndefined();
+		expect(data.equals(Buffer.concat(parts))).toBe(true);
+	});
+});
