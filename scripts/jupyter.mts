@@ -1,13 +1,15 @@
 import {spawn} from 'node:child_process';
 import * as path from 'node:path';
 import {findOnPath, runCli} from './cli.mjs';
-import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
+import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
 
 const HELP = `
 usage: npm run jupyter -- [JUPYTER OPTIONS...]
 
 Installs the project's tslab kernelspec (npm run kernel:install) and starts JupyterLab, or else the
-classic Jupyter Notebook, whichever is installed, on 127.0.0.1 in notebooks/. Options after -- go to
+classic Jupyter Notebook, whichever is installed, on 127.0.0.1 in notebooks/. It also turns off the
+classic Notebook's widgets extension for this project: tslab has no widgets and would print its
+messages as "unknown msg_type: comm_open". Options after -- go to
 Jupyter (for example --no-browser or --port 8889).
 Without Jupyter it says how to install it and exits 1.
 `;
@@ -24,12 +26,17 @@ async function main(args: {_: string[]}): Promise<number> {
 		return 1;
 	}
 	await installKernelSpec(PROJECT_JUPYTER_PATH);
-	const jupyterPath = [PROJECT_JUPYTER_PATH, process.env['JUPYTER_PATH']].filter(Boolean).join(path.delimiter);
+	await installJupyterConfig();
+	const searchPath = (mine: string, theirs: string | undefined): string => [mine, theirs].filter(Boolean).join(path.delimiter);
 	console.log(`starting ${path.basename(jupyter)} in notebooks/ with the tslab kernel from ${PROJECT_JUPYTER_PATH}`);
 	const child = spawn(jupyter, ['--ip=127.0.0.1', ...args._.map(String)], {
 		cwd: path.join(PROJECT_ROOT, 'notebooks'),
 		stdio: 'inherit',
-		env: {...process.env, JUPYTER_PATH: jupyterPath},
+		env: {
+			...process.env,
+			JUPYTER_PATH: searchPath(PROJECT_JUPYTER_PATH, process.env['JUPYTER_PATH']),
+			JUPYTER_CONFIG_PATH: searchPath(PROJECT_JUPYTER_CONFIG, process.env['JUPYTER_CONFIG_PATH']),
+		},
 	});
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 	return new Promise((resolve, reject) => {

@@ -19,7 +19,7 @@ Link profiles (--link), which decide how the bytes are paced onto the socket:
               so a reader sleeping 0.25 s after each recv(5120) gets 1460, 5120 x 13, 2281; Date of run 2.
   realistic   a modelled WAN link (8 Mbit/s, 40 ms round trip, 1460-byte segments, slow start, jitter):
               the recv sizes change from run to run, as on a real network.
-  fast        no pacing: 64 KiB writes as fast as the socket takes them.
+  fast        no pacing: one write up to 1 MiB, else 64 KiB writes as fast as the socket takes them.
 
 Options:
   --host ADDRESS  address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to your network)

@@ -64,3 +64,20 @@ export function userJupyterDataFolder(): string {
 	if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Jupyter');
 	return path.join(process.env['XDG_DATA_HOME'] ?? path.join(homedir(), '.local', 'share'), 'jupyter');
 }
+
+/** Jupyter configuration for this project's notebooks, for JUPYTER_CONFIG_PATH (git-ignored, like the kernelspec). */
+export const PROJECT_JUPYTER_CONFIG = path.join(PROJECT_JUPYTER_PATH, 'config');
+
+/**
+ * Writes the project's Jupyter configuration: the classic Notebook's widgets extension turned off. tslab
+ * has no widgets, and the comm_open messages that extension sends on every page load reach tslab as
+ * "unknown msg_type: comm_open", printed as red error text under whatever cell runs first.
+ */
+export async function installJupyterConfig(): Promise<string> {
+	const {mkdir, writeFile} = await import('node:fs/promises');
+	const folder = path.join(PROJECT_JUPYTER_CONFIG, 'nbconfig');
+	await mkdir(folder, {recursive: true});
+	const file = path.join(folder, 'notebook.json');
+	await writeFile(file, `${JSON.stringify({load_extensions: {'jupyter-js-widgets/extension': false}}, null, 1)}\n`);
+	return file;
+}

@@ -1,0 +1,72 @@
+/** Debian's classic Jupyter Notebook server on loopback, with a random token and the project's kernelspec. */
+import {type ChildProcess, spawn} from 'node:child_process';
+import {randomUUID} from 'node:crypto';
+import {mkdtemp, rm} from 'node:fs/promises';
+import * as net from 'node:net';
+import {tmpdir} from 'node:os';
+import * as path from 'node:path';
+import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../../scripts/notebook-runner/kernelspec.mjs';
+
+export const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
+
+export interface JupyterServer {
+	readonly url: string;
+	readonly token: string;
+	stop(): Promise<void>;
+}
+
+export async function startJupyterNotebook(): Promise<JupyterServer> {
+	await installKernelSpec(PROJECT_JUPYTER_PATH);
+	await installJupyterConfig();
+	const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-jupyter-'));
+	const port = await freePort();
+	const token = randomUUID();
+	const child: ChildProcess = spawn(
+		JUPYTER_NOTEBOOK,
+		['--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', '--allow-root', `--NotebookApp.token=${token}`, `--notebook-dir=${path.join(PROJECT_ROOT, 'notebooks')}`],
+		{
+			// Its own process group, so that stopping it also stops the kernels it started.
+			detached: true,
+			stdio: ['ignore', 'ignore', 'pipe'],
+			env: {
+				...process.env,
+				// As npm run jupyter starts it: the project's kernelspec and configuration.
+				JUPYTER_PATH: PROJECT_JUPYTER_PATH,
+				JUPYTER_CONFIG_PATH: PROJECT_JUPYTER_CONFIG,
+				// Nothing lands in the home folder: runtime files, config and the notebook trust database.
+				JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
+				JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
+				JUPYTER_DATA_DIR: path.join(scratch, 'data'),
+			},
+		},
+	);
+	let log = '';
+	child.stderr?.on('data', (data: Buffer) => (log = (log + data.toString()).slice(-8000)));
+	const stop = async (): Promise<void> => {
+		try {
+			process.kill(-child.pid!, 'SIGTERM');
+			await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 5000))]);
+			process.kill(-child.pid!, 'SIGKILL');
+		} catch {
+			// Already gone.
+		}
+		await rm(scratch, {recursive: true, force: true});
+	};
+	const url = `http://127.0.0.1:${port}`;
+	for (let attempt = 0; attempt < 120; attempt++) {
+		if (child.exitCode !== null) break;
+		const response = await fetch(`${url}/api/status?token=${token}`).catch(() => undefined);
+		if (response?.ok) return {url, token, stop};
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+	await stop();
+	throw new Error(`Jupyter Notebook did not start on ${url}:\n${log}`);
+}
+
+async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const {port} = server.address() as net.AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}

@@ -1,0 +1,104 @@
+import {existsSync} from 'node:fs';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import * as path from 'node:path';
+import {type BrowserContext, chromium, type Page} from 'playwright-core';
+import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {PROJECT_ROOT} from '../../scripts/notebook-runner/kernelspec.mjs';
+import {lessonNotebookNames} from '../helpers/lesson-notebooks.mjs';
+import {JUPYTER_NOTEBOOK, type JupyterServer, startJupyterNotebook} from './jupyter-server.mjs';
+
+// What a learner sees: each lesson notebook opened in the classic Jupyter Notebook in Chromium, all cells
+// run, and the page checked. Skipped with a message when Chromium or Jupyter Notebook is missing, unless
+// REQUIRE_BROWSER=1 (CI), which turns that into a failure.
+const CHROMIUM = '/usr/bin/chromium';
+const missing = [CHROMIUM, JUPYTER_NOTEBOOK].filter((program) => !existsSync(program));
+const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
+const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-results', 'browser');
+if (missing.length > 0 && !REQUIRED) {
+	console.warn(`Skipping the browser tests: ${missing.join(' and ')} missing (apt-get install chromium jupyter-notebook).`);
+}
+
+test.runIf(REQUIRED && missing.length > 0)('Chromium and Jupyter Notebook are installed (REQUIRE_BROWSER=1)', () => {
+	expect.fail(`REQUIRE_BROWSER=1 but ${missing.join(' and ')} missing: apt-get install chromium jupyter-notebook`);
+});
+
+describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium', () => {
+	let server: JupyterServer;
+	let browser: BrowserContext;
+	let profile: string;
+
+	beforeAll(async () => {
+		server = await startJupyterNotebook();
+		profile = await mkdtemp(path.join(tmpdir(), 'lesson-chromium-'));
+		browser = await chromium.launchPersistentContext(profile, {
+			executablePath: CHROMIUM,
+			headless: true,
+			viewport: {width: 1200, height: 900},
+			// As root in a sandbox, with no network beyond loopback: no sandbox, no background connections.
+			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		});
+		await mkdir(SCREENSHOTS, {recursive: true});
+	}, 120_000);
+
+	afterAll(async () => {
+		await browser?.close();
+		await server?.stop();
+		if (profile) await rm(profile, {recursive: true, force: true});
+	});
+
+	/** Opens a notebook, runs every cell, waits for the kernel to finish, and returns the page. */
+	async function runInBrowser(name: string): Promise<Page> {
+		const page = await browser.newPage();
+		await page.goto(`${server.url}/notebooks/${name}?token=${server.token}`);
+		// Never let the notebook save itself: the tracked files must stay as committed.
+		await page.waitForFunction(() => (window as never as {Jupyter?: {notebook?: {kernel?: {info_reply?: unknown}}}}).Jupyter?.notebook?.kernel?.info_reply !== undefined, null, {timeout: 60_000});
+		await page.evaluate(() => {
+			const {notebook} = (window as never as {Jupyter: {notebook: {set_autosave_interval(ms: number): void; execute_all_cells(): void}}}).Jupyter;
+			notebook.set_autosave_interval(0);
+			notebook.execute_all_cells();
+		});
+		await page.waitForFunction(
+			() => {
+				const {notebook} = (window as never as {Jupyter: {notebook: {get_cells(): Array<{cell_type: string; input_prompt_number?: unknown}>}}}).Jupyter;
+				const done = notebook.get_cells().every((cell) => cell.cell_type !== 'code' || typeof cell.input_prompt_number === 'number');
+				return done && document.querySelector('#kernel_indicator_icon')?.classList.contains('kernel_idle_icon');
+			},
+			null,
+			{timeout: 180_000, polling: 250},
+		);
+		// The classic UI scrolls inside #site; let the page grow so that a full-page screenshot shows everything.
+		await page.addStyleTag({content: 'html, body, #site {height: auto !important; overflow: visible !important;}'});
+		await page.screenshot({path: path.join(SCREENSHOTS, `${path.basename(name, '.ipynb')}.png`), fullPage: true});
+		return page;
+	}
+
+	async function expectNoErrorOutput(page: Page): Promise<void> {
+		const errors = await page.locator('.output_stderr, .output_error').allInnerTexts();
+		expect(errors).toEqual([]);
+	}
+
+	test.each(lessonNotebookNames())('%s runs with no error output', async (name) => {
+		const page = await runInBrowser(name);
+		await expectNoErrorOutput(page);
+		const text = await page.locator('#notebook-container').innerText();
+		if (name.startsWith('01')) expect(text).toContain('But soft what light through yonder window breaks');
+		if (name.startsWith('02')) {
+			for (const line of ['2920 2920', '1460 4380', '1681 70301', 'Header length 240', 'Content-Type: image/jpeg']) expect(text).toContain(line);
+			const picture = page.locator('.output_jpeg img, .output_subarea img').first();
+			const size = await picture.evaluate((image: HTMLImageElement) => [image.complete, image.naturalWidth, image.naturalHeight]);
+			expect(size).toEqual([true, 640, 480]);
+		}
+		if (name.startsWith('03')) {
+			for (const line of ['1460 1460', '5120 6580', '2281 70301', 'Header length 240']) expect(text).toContain(line);
+			const charts = page.locator('.output_svg svg');
+			expect(await charts.count()).toBe(2);
+			for (const chart of await charts.all()) {
+				const box = await chart.boundingBox();
+				expect(box?.width).toBeGreaterThan(300);
+				expect(await chart.locator('path, rect, line').count()).toBeGreaterThan(20);
+			}
+		}
+		await page.close();
+	}, 240_000);
+});
