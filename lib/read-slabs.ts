@@ -3,12 +3,17 @@
  * bytes it wrote are handed out as views of that slab: no allocation per read and no copy, unlike Node's
  * default of a fresh 64 KiB buffer for every read. A full slab is never reused (views of it may still be
  * held); the next one is twice as big, up to 1 MiB, so a small response stays small and a big one is read
- * in large gulps.
+ * in large gulps (each at most `maxRead` bytes).
  *
  * A destination can be set: a buffer that holds the stream from its first byte (a response buffer sized
  * from Content-Length). Reads then land in it at their own stream position, so its owner gets the whole
  * response without a single copy.
  */
+const FIRST_SLAB = 64 * 1024;
+const MAX_SLAB = 1024 * 1024;
+/** A tail smaller than this is not worth a read; a new slab is started instead. */
+const MIN_READ = 16 * 1024;
+
 export class ReadSlabs {
 	#slab: Buffer;
 	#used = 0;
@@ -18,13 +23,9 @@ export class ReadSlabs {
 	#region: Buffer | undefined;
 	#regionInSlab = false;
 
-	constructor(
-		readonly firstSize = 64 * 1024,
-		readonly maxSize = 1024 * 1024,
-		/** A tail smaller than this is not worth a read; a new slab is started instead. */
-		readonly minRead = 16 * 1024,
-	) {
-		this.#slab = Buffer.allocUnsafe(firstSize);
+	/** @param maxRead the most one read may take, in bytes (the socket's bufferBytes). */
+	constructor(readonly maxRead = 256 * 1024) {
+		this.#slab = Buffer.allocUnsafe(FIRST_SLAB);
 	}
 
 	/** From the next read on, put stream byte `i` at `destination[i]` while it has room. */
@@ -36,15 +37,15 @@ export class ReadSlabs {
 	region(): Buffer {
 		if (this.#destination && this.#position < this.#destination.length) {
 			this.#regionInSlab = false;
-			this.#region = this.#destination.subarray(this.#position);
+			this.#region = this.#destination.subarray(this.#position, this.#position + this.maxRead);
 			return this.#region;
 		}
-		if (this.#slab.length - this.#used < this.minRead) {
-			this.#slab = Buffer.allocUnsafe(Math.min(this.#slab.length * 2, this.maxSize));
+		if (this.#slab.length - this.#used < MIN_READ) {
+			this.#slab = Buffer.allocUnsafe(Math.min(this.#slab.length * 2, MAX_SLAB));
 			this.#used = 0;
 		}
 		this.#regionInSlab = true;
-		this.#region = this.#slab.subarray(this.#used);
+		this.#region = this.#slab.subarray(this.#used, this.#used + this.maxRead);
 		return this.#region;
 	}
 

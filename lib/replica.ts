@@ -19,7 +19,10 @@ export interface ReplicaOptions {
 	maxHeadBytes?: number;
 	/** How long a client may take to send its request head, in milliseconds; then 408. Default: 10000. */
 	headTimeoutMs?: number;
-	/** How long a write may wait for a reader that stopped reading, in milliseconds; then the connection is dropped. Default: 60000. */
+	/**
+	 * How long a client may go without taking any of the response (or, once it has it all, without closing),
+	 * in milliseconds; then the connection is dropped. Default: 60000.
+	 */
 	stallTimeoutMs?: number;
 	/** How many finished connection logs to keep (the oldest are dropped). Default: 1000. */
 	keepLogs?: number;
@@ -129,7 +132,7 @@ async function serveConnection(
 		if (head.kind === 'closed') return end(log, 'client-closed', 'the client closed before sending a whole request');
 		const status = head.kind === 'too-large' ? 431 : 408;
 		log.status = status;
-		await writeAll(socket, errorResponse(status, head.detail, link.date), log);
+		await writeAll(socket, errorResponse(status, head.detail, link.date), log, settings.stallTimeoutMs);
 		return end(log, 'rejected', head.detail);
 	}
 
@@ -139,7 +142,7 @@ async function serveConnection(
 	if (!request.ok || !resource) {
 		log.status = request.ok ? 404 : request.status;
 		const detail = request.ok ? `The requested URL ${request.path} was not found on this server.` : request.reason;
-		await writeAll(socket, errorResponse(log.status, detail, link.date), log);
+		await writeAll(socket, errorResponse(log.status, detail, link.date), log, settings.stallTimeoutMs);
 		return end(log, 'rejected', detail);
 	}
 
@@ -204,7 +207,7 @@ async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, 
 	if (steps.length > 1) socket.setNoDelay(true);
 	if (steps.length === 1 && steps[0]!.gapMs === 0) {
 		// One write and the FIN in a single call: what a busy server (fast profile) spends least on.
-		const finished = endSocket(socket, response);
+		const finished = endSocket(socket, log, stallTimeoutMs, response);
 		const refused = socket.writableNeedDrain;
 		log.bytesSent = response.length;
 		await finished;
@@ -238,7 +241,7 @@ async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, 
 		log.writes.push({atMs, bytes: step.bytes, refused: !accepted, waitedMs});
 		log.durationMs = performance.now() - started;
 	}
-	await endSocket(socket);
+	await endSocket(socket, log, stallTimeoutMs);
 	log.durationMs = performance.now() - started;
 }
 
@@ -259,19 +262,41 @@ function drainOrGiveUp(socket: net.Socket, stallTimeoutMs: number): Promise<'dra
 }
 
 /** Writes everything, then closes the sending side; resolves once the bytes are handed to the OS. */
-function writeAll(socket: net.Socket, bytes: Buffer, log: ConnectionLog): Promise<void> {
+function writeAll(socket: net.Socket, bytes: Buffer, log: ConnectionLog, stallTimeoutMs: number): Promise<void> {
 	if (!socket.destroyed) log.bytesSent = bytes.length;
-	return endSocket(socket, bytes);
+	return endSocket(socket, log, stallTimeoutMs, bytes);
 }
 
-/** Writes `last` (if any) and closes the sending side; resolves once everything is handed to the OS. */
-function endSocket(socket: net.Socket, last?: Buffer): Promise<void> {
+/**
+ * Writes `last` (if any) and closes the sending side; resolves once everything is handed to the OS.
+ * A client that stops reading, or never closes its side afterwards, would hold the connection open
+ * forever: a watchdog drops it once its unsent bytes have not moved for `stallTimeoutMs`, or once it is
+ * still open `stallTimeoutMs` after everything was sent.
+ */
+function endSocket(socket: net.Socket, log: ConnectionLog, stallTimeoutMs: number, last?: Buffer): Promise<void> {
 	return new Promise((resolve) => {
 		if (socket.destroyed) return resolve();
+		let unsent = -1;
+		let since = Date.now();
+		const watchdog = setInterval(
+			() => {
+				if (socket.writableLength !== unsent) {
+					unsent = socket.writableLength;
+					since = Date.now();
+				} else if (Date.now() - since >= stallTimeoutMs) {
+					end(log, 'stalled', unsent > 0 ? `the reader took no data for ${stallTimeoutMs} ms` : `the client did not close within ${stallTimeoutMs} ms`);
+					socket.destroy();
+				}
+			},
+			Math.min(1000, stallTimeoutMs / 4),
+		).unref();
+		socket.once('close', () => {
+			clearInterval(watchdog);
+			resolve();
+		});
 		if (last) socket.end(last, () => resolve());
 		else socket.end(() => resolve());
-		socket.once('close', () => resolve());
-		// The client may never read its side or close; its socket ends once the FIN is sent and acknowledged.
+		// Read on, to see the client's FIN (its side of the close); what it sends is ignored.
 		socket.resume();
 	});
 }

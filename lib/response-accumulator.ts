@@ -15,12 +15,22 @@ export class ResponseAccumulator {
 	#pieces: Buffer[] = [];
 	#count = 0;
 	#destination: Buffer | undefined;
-	#lookForLength = true;
+	#lookForLength: boolean;
+	/** The last bytes already searched for the blank line, in case it straddles two recvs. */
+	#searchedTail = Buffer.alloc(0);
 
+	/**
+	 * @param onDestination called with the one buffer sized from Content-Length, once there is one
+	 * @param maxBytes never allocate more than this in advance
+	 * @param expectBody false for the answer to a HEAD request, whose Content-Length has no body behind it
+	 */
 	constructor(
 		private readonly onDestination: (destination: Buffer) => void,
 		private readonly maxBytes = Number.POSITIVE_INFINITY,
-	) {}
+		expectBody = true,
+	) {
+		this.#lookForLength = expectBody;
+	}
 
 	get count(): number {
 		return this.#count;
@@ -40,7 +50,7 @@ export class ResponseAccumulator {
 			this.#pieces.push(data);
 		}
 		this.#count += data.length;
-		if (this.#lookForLength && !this.#destination) this.#preallocate();
+		if (this.#lookForLength && !this.#destination) this.#preallocate(data);
 	}
 
 	/** Everything received, in one buffer. */
@@ -48,18 +58,23 @@ export class ResponseAccumulator {
 		return this.#destination ? this.#destination.subarray(0, this.#count) : Buffer.concat(this.#pieces, this.#count);
 	}
 
-	#preallocate(): void {
+	#preallocate(latest: Buffer): void {
 		if (this.#count > HEAD_SEARCH_BYTES) {
 			this.#lookForLength = false;
 			return;
 		}
-		const head = Buffer.concat(this.#pieces, this.#count);
-		if (head.indexOf('\r\n\r\n') < 0) return;
+		// Search only the new bytes (and the 3 before them), so that tiny recvs cost no repeated copying.
+		const window = Buffer.concat([this.#searchedTail, latest]);
+		this.#searchedTail = window.subarray(Math.max(0, window.length - 3));
+		if (window.indexOf('\r\n\r\n') < 0) return;
 		this.#lookForLength = false;
+		const head = Buffer.concat(this.#pieces, this.#count);
 		let total: number;
 		try {
 			const split = splitResponse(head);
-			if (split.contentLength === null) return;
+			const {statusCode} = split.status;
+			// These statuses never have a body, whatever Content-Length says (RFC 9110 section 6.4.1).
+			if (split.contentLength === null || statusCode < 200 || statusCode === 204 || statusCode === 304) return;
 			total = split.headerLength + 4 + split.contentLength;
 		} catch {
 			return; // A malformed head is the caller's to judge; we only gather the bytes.

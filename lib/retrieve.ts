@@ -63,7 +63,8 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 
 	const socketOptions = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs};
 	const socket = await Socket.connect(options.host, options.port, socketOptions);
-	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes);
+	const isHead = Buffer.from(options.request.slice(0, 5)).toString('latin1') === 'HEAD ';
+	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes, !isHead);
 	const chunks: Chunk[] = [];
 	try {
 		const sentAt = performance.now();

@@ -17,9 +17,10 @@ export interface SocketOptions {
 	 */
 	timeoutMs?: number;
 	/**
-	 * How many received bytes the socket holds before it stops reading from the OS, in bytes. Past this
-	 * the OS receive buffer fills and TCP flow control makes the sender wait, as it would for a Python
-	 * program that stops calling recv. Default: 65536.
+	 * How many received bytes the socket holds before it stops reading from the OS, in bytes; one read
+	 * from the OS takes at most this many, so it never holds more than twice this. Past it the OS receive
+	 * buffer fills and TCP flow control makes the sender wait, as it would for a Python program that
+	 * stops calling recv. Default: 262144 (256 KiB).
 	 */
 	bufferBytes?: number;
 }
@@ -36,6 +37,8 @@ interface ReadHandoff {
 	readonly slabs: ReadSlabs;
 	deliver: (chunk: Buffer) => boolean;
 }
+
+const DEFAULT_BUFFER_BYTES = 256 * 1024;
 
 const DNS_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 
@@ -68,7 +71,7 @@ export class Socket {
 		this.host = host;
 		this.port = port;
 		this.#timeoutMs = options.timeoutMs;
-		this.#bufferBytes = options.bufferBytes ?? 65536;
+		this.#bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
 		reads.deliver = (chunk) => this.#onData(chunk);
 		socket.on('end', () => {
 			this.#ended = true;
@@ -84,6 +87,11 @@ export class Socket {
 		});
 	}
 
+	/** Bytes received from the OS and waiting for recv (at most about twice `bufferBytes`). */
+	get buffered(): number {
+		return this.#receivedBytes;
+	}
+
 	/** `host:port`, as error messages name it. */
 	get address(): string {
 		return `${this.host}:${this.port}`;
@@ -95,7 +103,7 @@ export class Socket {
 		if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
 		if (options.bufferBytes !== undefined) checkSize('bufferBytes', options.bufferBytes);
 		return new Promise((resolve, reject) => {
-			const slabs = new ReadSlabs();
+			const slabs = new ReadSlabs(options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
 			const reads: ReadHandoff = {slabs, deliver: () => true};
 			const socket = net.connect({
 				host,
@@ -127,6 +135,9 @@ export class Socket {
 	sendall(data: string | Uint8Array): Promise<void> {
 		if (this.#closed) return Promise.reject(new SocketClosedError('sendall', this.address));
 		if (this.#failure) return Promise.reject(this.#failure);
+		if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+			return Promise.reject(new TypeError(`sendall takes a string or bytes (Uint8Array), got ${typeof data}`));
+		}
 		return new Promise((resolve, reject) => {
 			const timer =
 				this.#timeoutMs === undefined
@@ -134,8 +145,9 @@ export class Socket {
 					: setTimeout(() => reject(new TimeoutError('sendall', this.address, this.#timeoutMs!)), this.#timeoutMs);
 			this.#socket.write(data, (error) => {
 				clearTimeout(timer);
-				if (error) reject(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error}));
-				else resolve();
+				if (!error) resolve();
+				else if (this.#closed) reject(new SocketClosedError('sendall', this.address));
+				else reject(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error}));
 			});
 		});
 	}

@@ -44,11 +44,13 @@ function toArray(value: string | string[] | boolean | undefined): string[] {
 	return typeof value === 'string' ? [value] : [];
 }
 
-/** A whole number flag, or a UsageError naming the flag. */
-export function integerFlag(name: string, value: unknown, fallback: number): number {
+/** A whole number flag of at least `minimum`, or a UsageError naming the flag. */
+export function integerFlag(name: string, value: unknown, fallback: number, minimum = 0): number {
 	if (value === undefined) return fallback;
 	const number = Number(value);
-	if (!Number.isSafeInteger(number) || number < 0) throw new UsageError(`--${name} must be a whole number, got ${String(value)}`);
+	if (String(value).trim() === '' || !Number.isSafeInteger(number) || number < minimum) {
+		throw new UsageError(`--${name} must be a whole number of at least ${minimum}, got ${String(value)}`);
+	}
 	return number;
 }
 

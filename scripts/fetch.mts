@@ -35,7 +35,7 @@ interface Flags {
 
 async function main(args: Flags): Promise<number> {
 	const url = parseUrl(args._[0] ?? 'http://data.pr4e.org/cover3.jpg');
-	const recvSize = integerFlag('recv', args.recv, 5120);
+	const recvSize = integerFlag('recv', args.recv, 5120, 1);
 	const delayMs = integerFlag('delay-ms', args['delay-ms'], 0);
 	const link = args.link ?? (delayMs > 0 ? 'book-run-2' : 'book-run-1');
 	if (!(LINK_NAMES as readonly string[]).includes(link)) throw new UsageError(`--link must be one of ${LINK_NAMES.join(', ')}, got "${link}"`);

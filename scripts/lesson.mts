@@ -47,8 +47,8 @@ async function main(args: Flags): Promise<number> {
 	if (args.check && args.update) throw new UsageError('--check and --update do not go together: check first, then update');
 	const params = args.param === undefined ? [] : [args.param].flat();
 	if (args.update && params.length > 0) throw new UsageError('--update with --param would store outputs of changed parameters; run them without --update');
-	const cellTimeoutMs = integerFlag('cell-timeout', args['cell-timeout'], 120) * 1000;
-	const notebookTimeoutMs = integerFlag('timeout', args.timeout, 1800) * 1000;
+	const cellTimeoutMs = integerFlag('cell-timeout', args['cell-timeout'], 120, 1) * 1000;
+	const notebookTimeoutMs = integerFlag('timeout', args.timeout, 1800, 1) * 1000;
 	const files = args._.length > 0 ? args._.map((file) => path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file)) : await lessonNotebooks();
 	if (files.length === 0) throw new UsageError('no notebooks to run');
 

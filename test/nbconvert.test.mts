@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, onTestFinished, test} from 'vitest';
-import {installKernelSpec, PROJECT_JUPYTER_PATH} from '../scripts/notebook-runner/kernelspec.mjs';
+import {installKernelSpec, PROJECT_JUPYTER_PATH, projectJupyterEnv} from '../scripts/notebook-runner/kernelspec.mjs';
 import {LESSON_EXPECTATIONS, missingInOrder} from './helpers/lesson-expectations.mjs';
 import {lessonNotebookNames, lessonNotebookPath} from './helpers/lesson-notebooks.mjs';
 
@@ -34,14 +34,7 @@ async function nbconvertExecute(file: string): Promise<Executed> {
 		['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', '--output-dir', scratch, '--output', outputName, file],
 		{
 			encoding: 'utf8',
-			env: {
-				...process.env,
-				JUPYTER_PATH: PROJECT_JUPYTER_PATH,
-				// Keep Jupyter's runtime and config files out of the home folder.
-				JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
-				JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
-				JUPYTER_DATA_DIR: path.join(scratch, 'data'),
-			},
+			env: projectJupyterEnv(scratch),
 			timeout: 600_000,
 		},
 	);

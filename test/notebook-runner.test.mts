@@ -97,6 +97,12 @@ describe('runNotebook', () => {
 		expect(streamText(cells[2])).toBe('251 BOOK-RUN-2 false\n');
 	});
 
+	test('numbers cells as in the file even with an injected parameters cell', async () => {
+		const result = await run('parameters-fails', {params: ['LIMIT=5']});
+		expect(result.failure).toMatchObject({kind: 'error', codeCellNumber: 2, fileCellNumber: 2});
+		expect(result.failure?.message).toContain('limit 5 is too high');
+	});
+
 	test.each([
 		{params: ['DELAY_MS=soon'], message: 'DELAY_MS must be a number, got "soon"'},
 		{params: ['LIVE=yes'], message: 'LIVE must be true or false'},
@@ -110,15 +116,17 @@ describe('runNotebook', () => {
 		await expect(runNotebook(fixture('good'), {params: ['X=1']})).rejects.toThrow('tagged "parameters"');
 	});
 
-	test('keeps displays, updates a display in place, and catches output printed by a timer', async () => {
+	test('keeps displays, updates a display in place, and loses no output printed by a timer after its cell ended', async () => {
 		const result = await run('displays');
 		expect(result.failure).toBeUndefined();
-		const [first, second] = codeCells(result.notebook);
+		const [first, second, third] = codeCells(result.notebook);
 		const displays = (first?.outputs ?? []) as IDisplayData[];
 		expect(displays[0]?.data['text/html']).toBe('<b>bold</b>');
 		expect(displays[1]?.data['text/plain']).toBe('100%');
 		expect(displays).toHaveLength(2);
-		expect(streamText(second)).toBe('late line\ndone\n');
+		// The timer fires while the third cell runs, and tslab (so Jupyter too) shows its line under that cell.
+		expect(streamText(second)).toBe('timer started\n');
+		expect(streamText(third)).toBe('late line\ndone\n');
 	});
 
 	test('loads the library from its compiled output, as the lesson notebooks do', async () => {

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {describe, expect, test} from 'vitest';
+import {describe, expect, onTestFinished, test} from 'vitest';
 import {ListenError, retrieve, splitResponse, startReplica} from '../lib/index';
 import {CHAPTER_REQUEST, RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts} from './helpers/chapter';
 import {rejectionOf} from './helpers/rejection';
@@ -211,6 +211,22 @@ describe('the replica survives', () => {
 		expect(data.length).toBe(70301);
 		await replica.idle();
 		expect(replica.connections.map((log) => log.outcome)).toEqual(['client-closed', 'complete']);
+	});
+
+	test.each([
+		{path: '/cover3.jpg', outcome: 'complete', why: 'takes the whole response into its buffers but never closes'},
+		{path: '/flow-control.bin', outcome: 'stalled', why: 'stops reading part way'},
+	])('a client that $why: it is dropped after stallTimeoutMs', async ({path: resourcePath, outcome}) => {
+		const replica = await useReplica({link: 'fast', stallTimeoutMs: 400});
+		const silent: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => silent.write(`GET ${resourcePath} HTTP/1.0\r\n\r\n`));
+		silent.pause();
+		silent.on('error', () => {});
+		onTestFinished(() => {
+			silent.destroy();
+		});
+		while (replica.connections.length === 0) await sleep(10);
+		await replica.idle();
+		expect(replica.connections[0]).toMatchObject({outcome, status: 200});
 	});
 
 	test('1,000 concurrent book-run-2 downloads, each receiving all 70301 bytes correctly', async () => {

@@ -4,9 +4,9 @@ import {ResponseAccumulator} from '../lib/response-accumulator';
 const head = (fields: string): Buffer => Buffer.from(`HTTP/1.0 200 OK\r\n${fields}\r\n\r\n`, 'latin1');
 
 /** Feeds `parts` in order and returns what the accumulator gathered and the destination it asked for. */
-function gather(parts: Buffer[], maxBytes?: number): {data: Buffer; destination: Buffer | undefined} {
+function gather(parts: Buffer[], maxBytes?: number, expectBody = true): {data: Buffer; destination: Buffer | undefined} {
 	let destination: Buffer | undefined;
-	const accumulator = new ResponseAccumulator((buffer) => (destination = buffer), maxBytes);
+	const accumulator = new ResponseAccumulator((buffer) => (destination = buffer), maxBytes, expectBody);
 	for (const part of parts) accumulator.add(part);
 	return {data: accumulator.data(), destination};
 }
@@ -36,11 +36,20 @@ describe('ResponseAccumulator', () => {
 		expect(data.toString('latin1')).toMatch(/\r\n\r\nab$/);
 	});
 
+	test('finds the blank line even when it arrives one byte per recv', () => {
+		const bytes = Buffer.concat([head('Content-Length: 3'), Buffer.from('xyz')]);
+		const {data, destination} = gather([...bytes].map((byte) => Buffer.from([byte])));
+		expect(destination?.length).toBe(bytes.length);
+		expect(data.equals(bytes)).toBe(true);
+	});
+
 	test.each([
 		{what: 'a malformed head', parts: [Buffer.from('garbage\r\n\r\nbody')]},
 		{what: 'a Content-Length over maxBytes', parts: [head('Content-Length: 5000'), Buffer.from('x')], maxBytes: 1000},
-	])('does not preallocate for $what, and still keeps every byte', ({parts, maxBytes}) => {
-		const {data, destination} = gather(parts, maxBytes);
+		{what: 'a 304, which has no body', parts: [Buffer.from('HTTP/1.1 304 Not Modified\r\nContent-Length: 5000\r\n\r\n')]},
+		{what: 'the answer to HEAD', parts: [head('Content-Length: 5000')], expectBody: false},
+	])('does not preallocate for $what, and still keeps every byte', ({parts, maxBytes, expectBody}) => {
+		const {data, destination} = gather(parts, maxBytes, expectBody);
 		expect(destination).toBeUndefined();
 		expect(data.equals(Buffer.concat(parts))).toBe(true);
 	});

@@ -142,6 +142,43 @@ describe('sendall', () => {
 	});
 });
 
+describe('flow control', () => {
+	test('stops reading from the OS at bufferBytes while nobody calls recv, so the sender has to wait', async () => {
+		let sender: net.Socket | undefined;
+		const server = await startTcpServer((socket) => (sender = socket));
+		const socket = await Socket.connect(server.host, server.port, {bufferBytes: 16 * 1024});
+		onTestFinished(() => socket.close());
+		while (!sender) await sleep(5);
+		// Write until the socket refuses more: then our buffer, the OS buffers and the sender's are full.
+		const chunk = Buffer.alloc(64 * 1024, 7);
+		let written = 0;
+		while (sender.write(chunk)) written += chunk.length;
+		written += chunk.length;
+		await sleep(100);
+		expect(sender.writableLength).toBeGreaterThan(0);
+		expect(socket.buffered).toBeGreaterThan(0);
+		expect(socket.buffered).toBeLessThanOrEqual(2 * 16 * 1024);
+		// Reading it all back shows nothing was lost while it waited.
+		let received = 0;
+		while (received < written) received += (await socket.recv(1 << 20)).length;
+		expect(received).toBe(written);
+	});
+
+	test('sendall times out when the peer takes nothing, instead of hanging', async () => {
+		const server = await startTcpServer((socket) => socket.pause());
+		const socket = await connectTo(server, 300);
+		const error = await rejectionOf(socket.sendall(Buffer.alloc(64 * 1024 * 1024)));
+		expect(error).toBeInstanceOf(TimeoutError);
+		expect(error).toMatchObject({operation: 'sendall'});
+	});
+
+	test('sendall rejects what is neither a string nor bytes with a TypeError', async () => {
+		const server = await startBurstServer([]);
+		const socket = await connectTo(server);
+		await expect(socket.sendall(42 as never)).rejects.toThrow(TypeError);
+	});
+});
+
 describe('close', () => {
 	test('makes later sendall and recv reject with SocketClosedError', async () => {
 		const server = await startBurstServer([]);

@@ -2,7 +2,7 @@
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../notebook-runner/kernelspec.mjs';
+import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT, projectJupyterEnv} from '../notebook-runner/kernelspec.mjs';
 import {alternate, fixed, median, timeCommand} from './stats.mjs';
 
 export const NBCONVERT = '/usr/bin/jupyter-nbconvert';
@@ -22,13 +22,7 @@ export async function lessonVersusNbconvert(options: {runs: number; notebooks: s
 			},
 			nbconvert: async () => {
 				const result = await timeCommand(NBCONVERT, ['--to', 'notebook', '--execute', '--output-dir', scratch, ...files], {
-					env: {
-						...process.env,
-						JUPYTER_PATH: PROJECT_JUPYTER_PATH,
-						JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
-						JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
-						JUPYTER_DATA_DIR: path.join(scratch, 'data'),
-					},
+					env: projectJupyterEnv(scratch),
 				});
 				if (result.code !== 0) throw new Error(`nbconvert failed:\n${result.stderr}`);
 				return result.wallMs;

@@ -4,6 +4,7 @@ import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
+import {freePort} from '../free-ports.mjs';
 
 export interface Nginx {
 	readonly port: number;
@@ -45,25 +46,23 @@ http {
 `,
 	);
 	const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], {stdio: 'ignore'});
-	await waitForPort(port, child);
-	return {
-		port,
-		pid: child.pid!,
-		async stop() {
+	const stop = async (): Promise<void> => {
+		if (child.exitCode === null && child.signalCode === null) {
+			const exited = new Promise((resolve) => child.once('exit', resolve));
 			child.kill('SIGQUIT');
-			await new Promise((resolve) => child.once('exit', resolve));
-			await rm(prefix, {recursive: true, force: true});
-		},
+			await exited;
+		}
+		await rm(prefix, {recursive: true, force: true});
 	};
+	try {
+		await waitForPort(port, child);
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+	return {port, pid: child.pid!, stop};
 }
 
-async function freePort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise((resolve) => server.close(resolve));
-	return port;
-}
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 	for (let attempt = 0; attempt < 100; attempt++) {

@@ -32,11 +32,13 @@ async function wrkRequestsPerSecond(url: string, seconds: number): Promise<numbe
 export async function replicaVersusNginx(options: {runs: number; seconds: number}): Promise<string[]> {
 	const cover = await readFile(new URL('../../lib/data/cover3.jpg', import.meta.url));
 	const nginx = await startNginx({'cover3.jpg': cover});
-	const replica = await startReplicaProcess('fast');
+	let replica: Awaited<ReturnType<typeof startReplicaProcess>> | undefined;
 	try {
+		replica = await startReplicaProcess('fast');
+		const replicaPort = replica.port;
 		const samples = await alternate(options.runs, {
 			nginx: () => wrkRequestsPerSecond(`http://127.0.0.1:${nginx.port}/cover3.jpg`, options.seconds),
-			replica: () => wrkRequestsPerSecond(`http://127.0.0.1:${replica.port}/cover3.jpg`, options.seconds),
+			replica: () => wrkRequestsPerSecond(`http://127.0.0.1:${replicaPort}/cover3.jpg`, options.seconds),
 		});
 		const [nginxRps, replicaRps] = [median(samples.nginx), median(samples.replica)];
 		return [
@@ -44,7 +46,7 @@ export async function replicaVersusNginx(options: {runs: number; seconds: number
 			`  nginx ${fixed(nginxRps)} req/s, replica ${fixed(replicaRps)} req/s: ${fixed(replicaRps / nginxRps, 2)}x nginx (target 0.5x); replica peak RSS ${fixed(await peakRssMiB(replica.pid))} MiB`,
 		];
 	} finally {
-		replica.stop();
+		replica?.stop();
 		await nginx.stop();
 	}
 }

@@ -70,14 +70,15 @@ export function diffOutputs(label: string, committed: string, fresh: string): st
 /** A diff per code cell whose sanitized outputs differ; empty when all match. */
 export function compareNotebooks(committed: Notebook, fresh: Notebook): string {
 	const sanitizers = notebookSanitizers(committed);
-	const freshById = new Map(fresh.cells.map((cell) => [cell.id, cell]));
+	// Cells are matched by id (nbformat 4.5), else by position: an id-less 4.4 notebook keeps its order.
+	const freshById = new Map(fresh.cells.filter((cell) => typeof cell.id === 'string').map((cell) => [cell.id, cell]));
 	const diffs: string[] = [];
 	let codeCellNumber = 0;
 	for (const [index, cell] of committed.cells.entries()) {
 		if (!isCodeCell(cell)) continue;
 		codeCellNumber += 1;
 		if (cellTags(cell).includes('skip-execution')) continue;
-		const freshCell = freshById.get(cell.id) ?? fresh.cells[index];
+		const freshCell = (typeof cell.id === 'string' ? freshById.get(cell.id) : undefined) ?? fresh.cells[index];
 		const freshOutputs = freshCell && isCodeCell(freshCell) ? freshCell.outputs : [];
 		const label = `code cell ${codeCellNumber} (cell ${index + 1} in the file)`;
 		diffs.push(diffOutputs(label, renderOutputs(cell.outputs, sanitizers), renderOutputs(freshOutputs, sanitizers)));

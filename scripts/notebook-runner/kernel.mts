@@ -5,12 +5,12 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {randomUUID} from 'node:crypto';
 import {fileURLToPath} from 'node:url';
 import * as zmq from 'zeromq';
+import {freePorts} from '../free-ports.mjs';
 import type {KernelSpec} from './kernelspec.mjs';
 import {type JupyterMessage, MessageCodec} from './wire.mjs';
 
@@ -264,7 +264,14 @@ export class Kernel {
 	#listen(socket: zmq.Dealer | zmq.Subscriber): void {
 		void (async () => {
 			try {
-				for await (const frames of socket) this.#dispatch(socket === this.#iopub, frames);
+				for await (const frames of socket) {
+					try {
+						this.#dispatch(socket === this.#iopub, frames);
+					} catch (error) {
+						// One message we cannot handle must not stop the loop: later cells would never finish.
+						this.#log = `${this.#log}\nrunner: could not handle a message: ${(error as Error).message}`.slice(-16384);
+					}
+				}
 			} catch {
 				// The socket was closed: the kernel is being shut down.
 			}
@@ -293,21 +300,4 @@ async function settledWithin(done: Promise<void>, isDone: () => boolean, ms: num
 
 function delay(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-async function freePorts(count: number): Promise<number[]> {
-	const servers = await Promise.all(
-		Array.from(
-			{length: count},
-			() =>
-				new Promise<net.Server>((resolve, reject) => {
-					const server = net.createServer();
-					server.once('error', reject);
-					server.listen(0, '127.0.0.1', () => resolve(server));
-				}),
-		),
-	);
-	const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-	await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-	return ports;
 }

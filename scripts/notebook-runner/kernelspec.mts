@@ -81,3 +81,19 @@ export async function installJupyterConfig(): Promise<string> {
 	await writeFile(file, `${JSON.stringify({load_extensions: {'jupyter-js-widgets/extension': false}}, null, 1)}\n`);
 	return file;
 }
+
+/**
+ * The environment for a Jupyter program (nbconvert, the Notebook server) run by the project's tools: the
+ * project's kernelspec and configuration found first, and Jupyter's own runtime files, user config and
+ * data (the notebook trust database) kept in `scratch` rather than the home folder.
+ */
+export function projectJupyterEnv(scratch: string): NodeJS.ProcessEnv {
+	return {
+		...process.env,
+		JUPYTER_PATH: PROJECT_JUPYTER_PATH,
+		JUPYTER_CONFIG_PATH: PROJECT_JUPYTER_CONFIG,
+		JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
+		JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
+		JUPYTER_DATA_DIR: path.join(scratch, 'data'),
+	};
+}

@@ -13,8 +13,9 @@ export interface Parameter {
 
 export class ParameterError extends Error {}
 
-// const NAME = value;  or  let NAME: type = value;  one per line.
-const DECLARATION = /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*(number|string|boolean)\s*)?=\s*(.+?);?\s*(?:\/\/.*)?$/;
+// const NAME = value;  or  let NAME: type = value;  one per line, the value a literal (a string may hold //).
+const DECLARATION =
+	/^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*(number|string|boolean)\s*)?=\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|[^;/\s]+)\s*;?\s*(?:\/\/.*)?$/;
 
 /** The parameters a cell declares, with their types from the annotation or else the literal's form. */
 export function declaredParameters(source: string): Parameter[] {

@@ -78,10 +78,15 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 	let codeCellNumber = 0;
 	let codeCellsRun = 0;
 	try {
+		let injectedCells = 0;
 		for (const [index, cell] of notebook.cells.entries()) {
 			if (!isCodeCell(cell)) continue;
-			codeCellNumber += 1;
 			const tags = cellTags(cell);
+			// Numbers name the cells of the file, so the injected parameters cell is not counted.
+			const injected = tags.includes('injected-parameters');
+			if (injected) injectedCells += 1;
+			else codeCellNumber += 1;
+			const fileCellNumber = index + 1 - injectedCells + (injected ? 1 : 0);
 			if (tags.includes('skip-execution')) continue;
 			const collected = new CellOutputs();
 			cell.outputs = collected.outputs;
@@ -96,7 +101,7 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			codeCellsRun += 1;
 			const failure = judge(outcome, tags, collected, remainingMs < cellTimeoutMs, kernel);
 			if (failure) {
-				return result({...failure, codeCellNumber: number, fileCellNumber: index + 1, source: cellSource(cell)}, codeCellsRun, kernelStartMs);
+				return result({...failure, codeCellNumber: number, fileCellNumber, source: cellSource(cell)}, codeCellsRun, kernelStartMs);
 			}
 		}
 		return result(undefined, codeCellsRun, kernelStartMs);

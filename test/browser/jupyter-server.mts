@@ -2,10 +2,10 @@
 import {type ChildProcess, spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {mkdtemp, rm} from 'node:fs/promises';
-import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../../scripts/notebook-runner/kernelspec.mjs';
+import {freePort} from '../../scripts/free-ports.mjs';
+import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT, projectJupyterEnv} from '../../scripts/notebook-runner/kernelspec.mjs';
 
 export const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
 
@@ -28,16 +28,7 @@ export async function startJupyterNotebook(): Promise<JupyterServer> {
 			// Its own process group, so that stopping it also stops the kernels it started.
 			detached: true,
 			stdio: ['ignore', 'ignore', 'pipe'],
-			env: {
-				...process.env,
-				// As npm run jupyter starts it: the project's kernelspec and configuration.
-				JUPYTER_PATH: PROJECT_JUPYTER_PATH,
-				JUPYTER_CONFIG_PATH: PROJECT_JUPYTER_CONFIG,
-				// Nothing lands in the home folder: runtime files, config and the notebook trust database.
-				JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
-				JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
-				JUPYTER_DATA_DIR: path.join(scratch, 'data'),
-			},
+			env: projectJupyterEnv(scratch),
 		},
 	);
 	let log = '';
@@ -63,10 +54,3 @@ export async function startJupyterNotebook(): Promise<JupyterServer> {
 	throw new Error(`Jupyter Notebook did not start on ${url}:\n${log}`);
 }
 
-async function freePort(): Promise<number> {
-	const server = net.createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as net.AddressInfo;
-	await new Promise((resolve) => server.close(resolve));
-	return port;
-}

@@ -1,0 +1,23 @@
+import {expect, test} from 'vitest';
+import {declaredParameters, injectedParametersSource} from '../scripts/notebook-runner/parameters.mjs';
+
+test.each([
+	{line: 'const LIVE = false;     // true: the real data.pr4e.org', parameter: {name: 'LIVE', type: 'boolean'}},
+	{line: 'const RECV_SIZE = 5120;', parameter: {name: 'RECV_SIZE', type: 'number'}},
+	{line: 'const DELAY_MS = 0.25e3', parameter: {name: 'DELAY_MS', type: 'number'}},
+	{line: "const URL = 'http://data.pr4e.org/x';  // a // inside the string", parameter: {name: 'URL', type: 'string'}},
+	{line: 'let NAME: string = "a\\"b";', parameter: {name: 'NAME', type: 'string'}},
+	{line: 'const COUNT: number = compute();', parameter: {name: 'COUNT', type: 'number'}},
+	{line: 'const SUM = 1 + 2;', parameter: undefined},
+	{line: 'const OPTIONS = {a: 1};', parameter: undefined},
+	{line: 'console.log(1);', parameter: undefined},
+])('$line declares $parameter.name', ({line, parameter}) => {
+	expect(declaredParameters(line)).toEqual(parameter ? [parameter] : []);
+});
+
+test('the injected cell declares each value again with its declared type', () => {
+	const declared = declaredParameters("const DELAY_MS = 0;\nconst LINK = 'book-run-1';\nconst LIVE = false;");
+	expect(injectedParametersSource(declared, ['DELAY_MS=250', 'LINK=it\'s "fast"', 'LIVE=true'])).toBe(
+		['// Parameters injected by the lesson runner (--param)', 'const DELAY_MS: number = 250;', 'const LINK: string = "it\'s \\"fast\\"";', 'const LIVE: boolean = true;'].join('\n'),
+	);
+});
