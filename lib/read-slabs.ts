@@ -6,8 +6,8 @@
  * in large gulps (each at most `maxRead` bytes).
  *
  * A destination can be set: a buffer that holds the stream from its first byte (a response buffer sized
- * from Content-Length). Reads then land in it at their own stream position, so its owner gets the whole
- * response without a single copy.
+ * from Content-Length). Reads then land in it at their own stream position, as large as its rest, so its
+ * owner gets the whole response without a single copy.
  */
 const FIRST_SLAB = 64 * 1024;
 const MAX_SLAB = 1024 * 1024;
@@ -37,7 +37,8 @@ export class ReadSlabs {
 	region(): Buffer {
 		if (this.#destination && this.#position < this.#destination.length) {
 			this.#regionInSlab = false;
-			this.#region = this.#destination.subarray(this.#position, this.#position + this.maxRead);
+			// The rest of the destination at once: a bulk download wants as few reads as it can get.
+			this.#region = this.#destination.subarray(this.#position);
 			return this.#region;
 		}
 		if (this.#slab.length - this.#used < MIN_READ) {

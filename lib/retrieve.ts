@@ -64,7 +64,10 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 	const socketOptions = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs};
 	const socket = await Socket.connect(options.host, options.port, socketOptions);
 	const isHead = Buffer.from(options.request.slice(0, 5)).toString('latin1') === 'HEAD ';
-	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes, !isHead);
+	// Reading straight into the response buffer takes the OS's bytes in large gulps: right for a reader that
+	// keeps up, wrong for one that sleeps to show flow control, which then reads as it asked.
+	const readInPlace = (destination: Buffer): void => (delayMs === 0 ? socket.receiveInto(destination) : undefined);
+	const received = new ResponseAccumulator(readInPlace, options.maxBytes, !isHead);
 	const chunks: Chunk[] = [];
 	try {
 		const sentAt = performance.now();

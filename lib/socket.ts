@@ -18,9 +18,9 @@ export interface SocketOptions {
 	timeoutMs?: number;
 	/**
 	 * How many received bytes the socket holds before it stops reading from the OS, in bytes; one read
-	 * from the OS takes at most this many, so it never holds more than twice this. Past it the OS receive
-	 * buffer fills and TCP flow control makes the sender wait, as it would for a Python program that
-	 * stops calling recv. Default: 262144 (256 KiB).
+	 * from the OS takes at most this many (except into a `receiveInto` destination), so it holds at most
+	 * about twice this. Past it the OS receive buffer fills and TCP flow control makes the sender wait, as
+	 * it would for a Python program that stops calling recv. Default: 262144 (256 KiB).
 	 */
 	bufferBytes?: number;
 }
@@ -182,7 +182,9 @@ export class Socket {
 	 * For bulk downloads: let the OS write the stream straight into `destination`, byte `i` of the stream
 	 * (counting from the first byte this socket received) at `destination[i]`, from the next read on and
 	 * while it has room. recv then returns views of `destination`, so a caller that keeps the whole
-	 * response there needs no copy. Bytes read before this call are not moved.
+	 * response there needs no copy. Bytes read before this call are not moved. A read may then fill all
+	 * of the destination's rest at once (fewer, larger reads), so this is for readers that keep up, not
+	 * for flow-control experiments.
 	 */
 	receiveInto(destination: Buffer): void {
 		this.#slabs.setDestination(destination);

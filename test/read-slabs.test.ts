@@ -39,8 +39,9 @@ describe('ReadSlabs', () => {
 	});
 
 	test('puts later reads at their stream position in a destination, then goes back to slabs when it is full', () => {
-		const slabs = new ReadSlabs();
-		read(slabs, 100, 1);
+		const slabs = new ReadSlabs(64);
+		read(slabs, 50, 1);
+		read(slabs, 50, 1);
 		const destination = Buffer.alloc(300);
 		slabs.setDestination(destination);
 		const inPlace = read(slabs, 150, 2);
