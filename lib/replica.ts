@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import {performance} from 'node:perf_hooks';
+import {setTimeout as sleep} from 'node:timers/promises';
 import type {ConnectionLog} from './connection-log';
 import {ListenError} from './errors';
 import {type LinkModel, type LinkOption, linkModel} from './link-profiles';
@@ -219,7 +220,7 @@ async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, 
 	}
 	let offset = 0;
 	for (const step of steps) {
-		if (step.gapMs > 0) await delay(step.gapMs);
+		if (step.gapMs > 0) await sleep(step.gapMs);
 		if (socket.destroyed || log.outcome !== 'in-progress') return;
 		const atMs = performance.now() - started;
 		const accepted = socket.write(response.subarray(offset, offset + step.bytes));
@@ -315,10 +316,6 @@ function responseBytes(resource: Resource, date: string, method: 'GET' | 'HEAD')
 		cache.set(key, bytes);
 	}
 	return bytes;
-}
-
-function delay(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function newLog(id: number, socket: net.Socket, link: string): ConnectionLog {

@@ -3,6 +3,7 @@ import type {ICell, ICodeCell, INotebookContent, IOutput, MultilineString} from 
 import {randomUUID} from 'node:crypto';
 import {readFile, rename, rm, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
+import {joinText} from './outputs.mjs';
 
 export type Notebook = INotebookContent;
 
@@ -28,7 +29,7 @@ export async function readNotebook(file: string): Promise<Notebook> {
 }
 
 export function cellSource(cell: ICell): string {
-	return joinLines(cell.source);
+	return joinText(cell.source);
 }
 
 export function isCodeCell(cell: ICell): cell is ICodeCell {
@@ -73,10 +74,6 @@ export async function writeNotebook(file: string, notebook: Notebook): Promise<v
 	}
 }
 
-function joinLines(text: MultilineString): string {
-	return Array.isArray(text) ? text.join('') : text;
-}
-
 /** Splits after each newline, as nbformat stores source, stream text and text/* data. */
 export function splitLines(text: string): string[] {
 	return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
@@ -92,13 +89,13 @@ function splitMultiline(notebook: Notebook): Notebook {
 }
 
 function splitOutput(output: IOutput): IOutput {
-	if (output.output_type === 'stream') return {...output, text: splitLines(joinLines(output['text'] as MultilineString))};
+	if (output.output_type === 'stream') return {...output, text: splitLines(joinText(output['text'] as MultilineString))};
 	const data = output['data'] as Record<string, unknown> | undefined;
 	if (!data) return output;
 	const splitData = Object.fromEntries(
 		Object.entries(data).map(([mime, value]) => {
 			const isText = mime.startsWith('text/') || mime === 'image/svg+xml';
-			const text = typeof value === 'string' || Array.isArray(value) ? joinLines(value as MultilineString) : undefined;
+			const text = typeof value === 'string' || Array.isArray(value) ? joinText(value as MultilineString) : undefined;
 			return [mime, isText && text !== undefined ? splitLines(text) : value];
 		}),
 	);
