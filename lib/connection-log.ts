@@ -11,6 +11,21 @@ export interface WriteRecord {
 	readonly refused: boolean;
 	/** How long the replica then waited for the socket to drain, in milliseconds (0 if not refused). */
 	readonly waitedMs: number;
+	/**
+	 * For a refused write to a reader on this machine (Linux): where the bytes sent but not yet read were
+	 * at that moment. Absent elsewhere.
+	 */
+	readonly waiting?: WaitingBytes;
+}
+
+/** Bytes the replica had sent that the reader had not yet taken, by where they waited, in bytes. */
+export interface WaitingBytes {
+	/** In the reader's kernel receive buffer: received, acknowledged, not yet taken by recv. */
+	readonly readerReceiveBuffer: number;
+	/** In the replica's kernel send buffer: handed to the OS, not yet acknowledged by the reader's. */
+	readonly senderSendBuffer: number;
+	/** Still in the replica's own memory (Node's socket buffer): not yet handed to the OS at all. */
+	readonly senderProcess: number;
 }
 
 export type ConnectionOutcome = 'in-progress' | 'complete' | 'client-closed' | 'stalled' | 'rejected' | 'server-closed';

@@ -140,3 +140,41 @@ export class LiveUnavailableError extends LessonError {
 		);
 	}
 }
+
+/**
+ * The call was stopped by an interrupt: Jupyter's stop button (SIGINT to the kernel), as Python raises
+ * KeyboardInterrupt inside a blocking recv. Later calls made by the interrupted cell are refused the same
+ * way, so a loop left running in the background stops at its next call; other cells are not affected.
+ */
+export class InterruptedError extends LessonError {
+	constructor(
+		readonly operation: 'connect' | 'sendall' | 'recv' | 'retrieve',
+		readonly address: string,
+		readonly when: 'pending' | 'later',
+	) {
+		super(
+			'ERR_INTERRUPTED',
+			when === 'pending'
+				? `${operation} on ${address} was interrupted (the stop button, or Ctrl-C)`
+				: `${operation} on ${address} was refused: it was called by a cell that was interrupted (the stop button, or Ctrl-C)`,
+		);
+	}
+}
+
+/**
+ * A loop kept calling recv long after the end of the stream: the classic recv loop without its `break`.
+ * Python would return b'' forever; a notebook cell stuck like that looks hung, so the library says why.
+ */
+export class RecvAfterEndError extends LessonError {
+	constructor(
+		readonly address: string,
+		readonly emptyResults: number,
+	) {
+		super(
+			'ERR_RECV_AFTER_END',
+			`recv on ${address} returned an empty buffer ${emptyResults} times in a row: the server closed the ` +
+				'connection and every byte was read, so there is nothing more to receive. An empty result means the ' +
+				'end: stop the loop there, e.g. `if (data.length < 1) break;`',
+		);
+	}
+}

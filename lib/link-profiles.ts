@@ -36,34 +36,40 @@ const BOOK_TOTAL = 70301;
 const MSS = 1460;
 
 /**
- * How long book-run-1 waits between bursts, in milliseconds. A reader that keeps up takes a burst
- * in well under this, so it sees each burst alone. 12 ms was not enough on a 2-core machine running
- * the test suite (1 download in 20 merged two bursts); 30 ms held 20 of 20, for 1.4 s a download.
+ * How far apart both book profiles send their segments, in milliseconds: the pace of that day's network,
+ * the same for both runs. A reader that keeps up takes each arrival in well under this, so it sees the
+ * segments one by one; 12 ms was not enough on a 2-core machine running the test suite (1 download in 20
+ * merged two arrivals), 30 ms held 20 of 20. A reader sleeping 250 ms finds about eight segments waiting
+ * in its kernel receive buffer (11,680 bytes), more than one recv(5120) takes, at every call.
  */
-const BOOK_RUN_1_GAP_MS = 30;
-/**
- * How long book-run-2 holds back everything after the first segment, in milliseconds: long after the
- * reader's first recv (so it gets 1460 alone), long before its second (it sleeps 250 ms).
- */
-const BOOK_RUN_2_HOLD_MS = 100;
+const SEGMENT_GAP_MS = 30;
 
-/** Run 1, no sleep: 2920, then 1460 x 42, then 2920, 1460, 1681; any other length, 2920 then 1460s. */
+/**
+ * Run 1 (the chapter ran it without the sleep, and printed 2920, 1460 x 42, 2920, 1460, 1681): 1460-byte
+ * segments at a steady pace, where the network delivered the first two together, two together once more
+ * near the end, and the last full segment together with the 221-byte tail. Any other length: the first two
+ * together, then single segments.
+ */
 const bookRun1: LinkModel = {
 	name: 'book-run-1',
 	date: RUN_1_DATE,
 	steps(total) {
 		const sizes =
 			total === BOOK_TOTAL ? [2 * MSS, ...Array<number>(42).fill(MSS), 2 * MSS, MSS, 1681] : [2 * MSS, ...segments(total - 2 * MSS)];
-		return clip(sizes, total).map((bytes, index) => ({bytes, gapMs: index === 0 ? 0 : BOOK_RUN_1_GAP_MS}));
+		return paced(clip(sizes, total));
 	},
 };
 
-/** Run 2, 0.25 s sleep: one segment alone, then the rest at once, piling up while the reader sleeps. */
+/**
+ * Run 2 (the chapter ran it with the 0.25 s sleep, and printed 1460, 5120 x 13, 2281): the same steady
+ * 1460-byte segments, the first one arriving alone. Only a reader that sleeps sees 5120-byte reads here;
+ * one that does not gets the segments one by one.
+ */
 const bookRun2: LinkModel = {
 	name: 'book-run-2',
 	date: RUN_2_DATE,
 	steps(total) {
-		return clip([MSS, total - MSS], total).map((bytes, index) => ({bytes, gapMs: index === 0 ? 0 : BOOK_RUN_2_HOLD_MS}));
+		return paced(segments(total));
 	},
 };
 
@@ -142,6 +148,11 @@ export function linkModel(link: LinkOption): LinkModel {
 	const make = (NAMED as Record<string, (() => LinkModel) | undefined>)[link];
 	if (!make) throw new RangeError(`Unknown link profile "${String(link)}"; known: ${LINK_NAMES.join(', ')}`);
 	return make();
+}
+
+/** One write per size, each a segment gap after the one before. */
+function paced(sizes: number[]): PacingStep[] {
+	return sizes.map((bytes, index) => ({bytes, gapMs: index === 0 ? 0 : SEGMENT_GAP_MS}));
 }
 
 /** `total` bytes cut into `size`-byte pieces, the last one shorter. */

@@ -1,8 +1,9 @@
 import * as net from 'node:net';
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
-import type {ConnectionLog} from './connection-log';
+import type {ConnectionLog, WaitingBytes} from './connection-log';
 import {ListenError} from './errors';
+import {kernelQueues} from './kernel-queues';
 import {type LinkModel, type LinkOption, linkModel} from './link-profiles';
 import {parseRequest} from './parse-request';
 import {type Resource, resourceTable} from './resources';
@@ -227,6 +228,7 @@ async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, 
 		offset += step.bytes;
 		log.bytesSent = offset;
 		let waitedMs = 0;
+		const waiting = accepted ? undefined : waitingBytes(socket);
 		if (!accepted) {
 			const waitStarted = performance.now();
 			const drained = await drainOrGiveUp(socket, stallTimeoutMs);
@@ -239,7 +241,7 @@ async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, 
 				return;
 			}
 		}
-		log.writes.push({atMs, bytes: step.bytes, refused: !accepted, waitedMs});
+		log.writes.push({atMs, bytes: step.bytes, refused: !accepted, waitedMs, ...(waiting && {waiting})});
 		log.durationMs = performance.now() - started;
 	}
 	await endSocket(socket, log, stallTimeoutMs);
@@ -300,6 +302,23 @@ function endSocket(socket: net.Socket, log: ConnectionLog, stallTimeoutMs: numbe
 		// Read on, to see the client's FIN (its side of the close); what it sends is ignored.
 		socket.resume();
 	});
+}
+
+/**
+ * Where the bytes not yet read wait, when the reader is on this machine: both ends of a loopback
+ * connection are in this kernel's tables, so its receive queue can be read as well as our send queue.
+ */
+function waitingBytes(socket: net.Socket): WaitingBytes | undefined {
+	const {localPort, remotePort, remoteAddress} = socket;
+	if (localPort === undefined || remotePort === undefined || !isLoopback(remoteAddress)) return undefined;
+	const sender = kernelQueues(localPort, remotePort);
+	const reader = kernelQueues(remotePort, localPort);
+	if (!sender || !reader) return undefined;
+	return {readerReceiveBuffer: reader.receiveQueue, senderSendBuffer: sender.sendQueue, senderProcess: socket.writableLength};
+}
+
+function isLoopback(address: string | undefined): boolean {
+	return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
 }
 
 const responses = new WeakMap<Resource, Map<string, Buffer>>();

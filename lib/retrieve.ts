@@ -1,6 +1,7 @@
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {EmptyResponseError, LessonError, ResponseTooLargeError} from './errors';
+import {beginCall} from './interrupts';
 import {ResponseAccumulator} from './response-accumulator';
 import {checkSize, Socket} from './socket';
 
@@ -64,10 +65,8 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 	const socketOptions = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs};
 	const socket = await Socket.connect(options.host, options.port, socketOptions);
 	const isHead = Buffer.from(options.request.slice(0, 5)).toString('latin1') === 'HEAD ';
-	// Reading straight into the response buffer takes the OS's bytes in large gulps: right for a reader that
-	// keeps up, wrong for one that sleeps to show flow control, which then reads as it asked.
-	const readInPlace = (destination: Buffer): void => (delayMs === 0 ? socket.receiveInto(destination) : undefined);
-	const received = new ResponseAccumulator(readInPlace, options.maxBytes, !isHead);
+	// Each recv still reads exactly what it asks for; only where the bytes land changes.
+	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes, !isHead);
 	const chunks: Chunk[] = [];
 	try {
 		const sentAt = performance.now();
@@ -83,7 +82,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 			const chunk: Chunk = {size: data.length, count, atMs: performance.now() - sentAt};
 			chunks.push(chunk);
 			options.onChunk?.(chunk, data);
-			if (delayMs > 0) await sleep(delayMs);
+			if (delayMs > 0) await interruptibleSleep(delayMs, socket.address);
 		}
 	} catch (error) {
 		if (error instanceof LessonError) error.partial = {data: received.data(), bytesReceived: received.count};
@@ -93,4 +92,21 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 	}
 	if (received.count === 0) throw new EmptyResponseError(socket.address);
 	return {data: received.data(), chunks};
+}
+
+/** The chapter's `time.sleep` between recvs, which an interrupt ends as it ends a recv. */
+async function interruptibleSleep(ms: number, address: string): Promise<void> {
+	const abort = new AbortController();
+	let interrupted: Error | undefined;
+	const call = beginCall('retrieve', address, (error) => {
+		interrupted = error;
+		abort.abort();
+	});
+	try {
+		await sleep(ms, undefined, {signal: abort.signal});
+	} catch (error) {
+		throw interrupted ?? error;
+	} finally {
+		call.settle();
+	}
 }

@@ -3,9 +3,11 @@ import {
 	ConnectError,
 	ConnectionLostError,
 	HostNotFoundError,
+	RecvAfterEndError,
 	SocketClosedError,
 	TimeoutError,
 } from './errors';
+import {beginCall, type InterruptibleCall} from './interrupts';
 import {ReadSlabs} from './read-slabs';
 
 /** Options for `Socket.connect`. */
@@ -16,63 +18,68 @@ export interface SocketOptions {
 	 * Default: no limit.
 	 */
 	timeoutMs?: number;
-	/**
-	 * How many received bytes the socket holds before it stops reading from the OS, in bytes; one read
-	 * from the OS takes at most this many (except into a `receiveInto` destination), so it holds at most
-	 * about twice this. Past it the OS receive buffer fills and TCP flow control makes the sender wait, as
-	 * it would for a Python program that stops calling recv. Default: 262144 (256 KiB).
-	 */
-	bufferBytes?: number;
 }
 
 interface PendingRecv {
-	maxBytes: number;
-	resolve: (data: Buffer) => void;
-	reject: (error: Error) => void;
+	readonly maxBytes: number;
+	/** queued behind another recv, reading (its read is under way), or answering (being settled). */
+	state: 'queued' | 'reading' | 'answering';
+	readonly resolve: (data: Buffer) => void;
+	readonly reject: (error: Error) => void;
+	readonly call: InterruptibleCall;
 	timer: NodeJS.Timeout | undefined;
 }
 
-/** Passes reads to the Socket, which exists only once the connection is made. */
-interface ReadHandoff {
-	readonly slabs: ReadSlabs;
-	deliver: (chunk: Buffer) => boolean;
-}
+/**
+ * How many empty results in a row recv gives after the end of the stream before it says the loop forgot
+ * its `break`. A correct loop takes one; a forgotten break takes them by the thousand within milliseconds.
+ */
+export const EMPTY_RECVS_BEFORE_ERROR = 1000;
 
-const DEFAULT_BUFFER_BYTES = 256 * 1024;
+/** The size recv is prepared for before the first call: the chapter's. */
+const FIRST_RECV_SIZE = 5120;
 
 const DNS_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
+
+/** The part of a libuv stream handle that recv needs beyond Node's public API (see #prepareRead). */
+interface UserBufferHandle {
+	useUserBuffer(buffer: Buffer): void;
+}
 
 /**
  * A TCP socket with the calls of Python's `socket` module, as promises.
  *
- * `recv(n)` behaves like POSIX recv: it resolves as soon as any bytes are there, with at most `n` of them,
- * and with an empty buffer once the peer has closed and everything was read.
+ * `recv(n)` behaves like Python's: each call makes one read of at most `n` bytes from the OS when it is
+ * made, resolving as soon as any bytes are there, and with an empty buffer once the peer has closed and
+ * everything was read. Nothing is read ahead: bytes nobody has asked for wait in the operating system's
+ * receive buffer, and when it is full TCP flow control makes the sender wait.
  */
 export class Socket {
 	readonly host: string;
 	readonly port: number;
 	readonly #socket: net.Socket;
 	readonly #timeoutMs: number | undefined;
-	readonly #bufferBytes: number;
 	readonly #slabs: ReadSlabs;
-	/** Received bytes not yet handed out by recv, oldest first. */
-	readonly #received: Buffer[] = [];
-	#receivedBytes = 0;
-	/** recv calls waiting for bytes, served in call order so that concurrent calls never interleave. */
+	/** recv calls in call order; only the first one's read is ever under way. */
 	readonly #waiting: PendingRecv[] = [];
+	/** The region the OS will read into next: Node asks for it after every read (see connect's onread). */
+	#prepared: Buffer;
 	#ended = false;
 	#closed = false;
-	#readingPaused = false;
 	#failure: Error | undefined;
+	#emptyResults = 0;
+	/** Set from a short read until the next turn of the event loop (see #onRead). */
+	#afterShortRead = false;
 
 	private constructor(socket: net.Socket, host: string, port: number, options: SocketOptions, reads: ReadHandoff) {
 		this.#socket = socket;
 		this.#slabs = reads.slabs;
+		this.#prepared = reads.prepared;
 		this.host = host;
 		this.port = port;
 		this.#timeoutMs = options.timeoutMs;
-		this.#bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
-		reads.deliver = (chunk) => this.#onData(chunk);
+		reads.onRead = (bytes) => this.#onRead(bytes);
+		reads.nextRegion = () => (this.#prepared = this.#slabs.region(this.#waiting[0]?.maxBytes ?? this.#prepared.length));
 		socket.on('end', () => {
 			this.#ended = true;
 			this.#serveWaiting();
@@ -87,32 +94,34 @@ export class Socket {
 		});
 	}
 
-	/** Bytes received from the OS and waiting for recv (at most about twice `bufferBytes`). */
-	get buffered(): number {
-		return this.#receivedBytes;
-	}
-
 	/** `host:port`, as error messages name it. */
 	get address(): string {
 		return `${this.host}:${this.port}`;
 	}
 
+	/** The local port of the connection, as `ss` or /proc/net/tcp show it (undefined once closed). */
+	get localPort(): number | undefined {
+		return this.#socket.localPort;
+	}
+
 	/** Opens a TCP connection; resolves once it is established. */
-	static async connect(host: string, port: number, options: SocketOptions = {}): Promise<Socket> {
-		checkPort(port);
-		if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
-		if (options.bufferBytes !== undefined) checkSize('bufferBytes', options.bufferBytes);
+	static connect(host: string, port: number, options: SocketOptions = {}): Promise<Socket> {
 		return new Promise((resolve, reject) => {
-			const slabs = new ReadSlabs(options.bufferBytes ?? DEFAULT_BUFFER_BYTES);
-			const reads: ReadHandoff = {slabs, deliver: () => true};
+			checkPort(port);
+			if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
+			const slabs = new ReadSlabs();
+			const reads: ReadHandoff = {slabs, prepared: slabs.region(FIRST_RECV_SIZE), onRead: () => false, nextRegion: () => reads.prepared};
 			const socket = net.connect({
 				host,
 				port,
-				// Reads land in our slabs, and views of them are what recv hands out (see ReadSlabs).
-				onread: {buffer: () => slabs.region(), callback: (bytes) => reads.deliver(slabs.commit(bytes))},
+				// Each read lands in a region exactly as long as the recv asked for; returning false from the
+				// callback stops reading after it, so the OS keeps whatever nobody has asked for yet.
+				onread: {buffer: () => reads.nextRegion(), callback: (bytes) => reads.onRead(bytes)},
 			});
+			const call = beginCall('connect', `${host}:${port}`, (error) => fail(error));
 			const fail = (error: Error): void => {
 				clearTimeout(timer);
+				call.settle();
 				socket.destroy();
 				reject(error);
 			};
@@ -123,7 +132,10 @@ export class Socket {
 			socket.once('error', (error: NodeJS.ErrnoException) => fail(describeConnectFailure(host, port, error)));
 			socket.once('connect', () => {
 				clearTimeout(timer);
+				call.settle();
 				socket.removeAllListeners('error');
+				// Paused before Node starts its first read: nothing is read until recv asks.
+				socket.pause();
 				// Small writes go out at once: the lesson is about what is on the wire when.
 				socket.setNoDelay(true);
 				resolve(new Socket(socket, host, port, options, reads));
@@ -139,52 +151,49 @@ export class Socket {
 			return Promise.reject(new TypeError(`sendall takes a string or bytes (Uint8Array), got ${typeof data}`));
 		}
 		return new Promise((resolve, reject) => {
+			const call = beginCall('sendall', this.address, (error) => settle(error));
+			const settle = (error?: Error): void => {
+				clearTimeout(timer);
+				call.settle();
+				if (error) reject(error);
+				else resolve();
+			};
 			const timer =
 				this.#timeoutMs === undefined
 					? undefined
-					: setTimeout(() => reject(new TimeoutError('sendall', this.address, this.#timeoutMs!)), this.#timeoutMs);
+					: setTimeout(() => settle(new TimeoutError('sendall', this.address, this.#timeoutMs!)), this.#timeoutMs);
 			this.#socket.write(data, (error) => {
-				clearTimeout(timer);
-				if (!error) resolve();
-				else if (this.#closed) reject(new SocketClosedError('sendall', this.address));
-				else reject(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error}));
+				if (!error) settle();
+				else if (this.#closed) settle(new SocketClosedError('sendall', this.address));
+				else settle(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error}));
 			});
 		});
 	}
 
 	/**
-	 * Resolves with 1 to `maxBytes` bytes as soon as any are available, or with an empty buffer once
-	 * the peer has closed the connection and every byte was read.
+	 * Makes one read of at most `maxBytes` bytes from the OS. Resolves with 1 to `maxBytes` bytes as soon as
+	 * any are available, or with an empty buffer once the peer has closed the connection and every byte
+	 * was read. Concurrent calls are served one after the other, in call order.
 	 */
 	recv(maxBytes: number): Promise<Buffer> {
-		// The common case in a bulk download: bytes are already here and nobody is queued before us.
-		if (this.#receivedBytes > 0 && this.#waiting.length === 0 && !this.#closed && Number.isSafeInteger(maxBytes) && maxBytes > 0) {
-			const data = this.#take(maxBytes);
-			this.#resumeIfRoom();
-			return Promise.resolve(data);
-		}
 		return new Promise((resolve, reject) => {
 			checkSize('maxBytes', maxBytes);
 			if (this.#closed) throw new SocketClosedError('recv', this.address);
-			const pending: PendingRecv = {maxBytes, resolve, reject, timer: undefined};
+			const call = beginCall('recv', this.address, (error) => this.#drop(pending, error));
+			const pending: PendingRecv = {maxBytes, state: 'queued', resolve, reject, call, timer: undefined};
 			this.#waiting.push(pending);
-			this.#serveWaiting();
-			if (this.#waiting.includes(pending) && this.#timeoutMs !== undefined) {
-				pending.timer = setTimeout(() => {
-					this.#waiting.splice(this.#waiting.indexOf(pending), 1);
-					reject(new TimeoutError('recv', this.address, this.#timeoutMs!));
-				}, this.#timeoutMs);
+			if (this.#timeoutMs !== undefined) {
+				pending.timer = setTimeout(() => this.#drop(pending, new TimeoutError('recv', this.address, this.#timeoutMs!)), this.#timeoutMs);
 			}
+			this.#serveWaiting();
 		});
 	}
 
 	/**
-	 * For bulk downloads: let the OS write the stream straight into `destination`, byte `i` of the stream
-	 * (counting from the first byte this socket received) at `destination[i]`, from the next read on and
-	 * while it has room. recv then returns views of `destination`, so a caller that keeps the whole
-	 * response there needs no copy. Bytes read before this call are not moved. A read may then fill all
-	 * of the destination's rest at once (fewer, larger reads), so this is for readers that keep up, not
-	 * for flow-control experiments.
+	 * For bulk downloads: from the next read on, let the OS write the stream straight into `destination`,
+	 * byte `i` of the stream (counting from the first byte this socket received) at `destination[i]`. recv
+	 * then returns views of `destination`, so a caller that keeps the whole response there needs no copy.
+	 * Each read is still exactly as large as its recv asked for; bytes read before this call are not moved.
 	 */
 	receiveInto(destination: Buffer): void {
 		this.#slabs.setDestination(destination);
@@ -194,12 +203,7 @@ export class Socket {
 	close(): Promise<void> {
 		if (!this.#closed) {
 			this.#closed = true;
-			for (const pending of this.#waiting.splice(0)) {
-				clearTimeout(pending.timer);
-				pending.reject(new SocketClosedError('recv', this.address));
-			}
-			this.#received.length = 0;
-			this.#receivedBytes = 0;
+			for (const pending of [...this.#waiting]) this.#drop(pending, new SocketClosedError('recv', this.address));
 		}
 		if (this.#socket.closed) return Promise.resolve();
 		return new Promise((resolve) => {
@@ -208,65 +212,92 @@ export class Socket {
 		});
 	}
 
-	/** Takes one read's bytes; returns false to stop reading from the OS until recv has made room. */
-	#onData(chunk: Buffer): boolean {
-		this.#received.push(chunk);
-		this.#receivedBytes += chunk.length;
-		this.#serveWaiting();
-		// While enough is buffered, the OS buffer fills instead and TCP flow control slows the sender,
-		// which is what the chapter's sleeping reader shows. Returning false stops reading.
-		this.#readingPaused = this.#receivedBytes >= this.#bufferBytes;
-		return !this.#readingPaused;
-	}
-
+	/** Starts the first waiting recv's read, or answers it if the stream has ended or failed. */
 	#serveWaiting(): void {
-		while (this.#waiting.length > 0) {
-			let data: Buffer;
-			if (this.#receivedBytes > 0) data = this.#take(this.#waiting[0]!.maxBytes);
-			else if (this.#failure) data = Buffer.alloc(0);
-			else if (this.#ended) data = Buffer.alloc(0);
-			else return;
-			const pending = this.#waiting.shift()!;
-			clearTimeout(pending.timer);
-			// A broken connection is reported only after every byte that did arrive was handed out.
-			if (data.length === 0 && this.#failure) pending.reject(this.#failure);
-			else pending.resolve(data);
+		const pending = this.#waiting[0];
+		if (!pending || pending.state === 'answering' || this.#closed) return;
+		if (this.#failure) {
+			pending.state = 'answering';
+			return this.#settle(pending, this.#failure);
 		}
-		this.#resumeIfRoom();
+		if (this.#ended) {
+			pending.state = 'answering';
+			this.#emptyResults += 1;
+			if (this.#emptyResults >= EMPTY_RECVS_BEFORE_ERROR) return this.#settle(pending, new RecvAfterEndError(this.address, this.#emptyResults));
+			// Through the event loop, never as a microtask: a loop that forgot its break must still let
+			// SIGINT (Jupyter's stop button) and timers run.
+			setImmediate(() => this.#settle(pending, Buffer.alloc(0)));
+			return;
+		}
+		if (pending.state === 'reading' || this.#afterShortRead) return;
+		this.#prepareRead(pending.maxBytes);
+		pending.state = 'reading';
+		this.#socket.resume();
 	}
 
-	#resumeIfRoom(): void {
-		if (this.#readingPaused && this.#receivedBytes < this.#bufferBytes && !this.#ended) {
-			this.#readingPaused = false;
-			this.#socket.resume();
-		}
+	/**
+	 * Makes sure the next read takes at most `size` bytes. Node asks for the next region right after each
+	 * read, before anyone has called recv again, so it gets one as large as the last recv asked for; a recv
+	 * of another size (or a new destination) hands the OS a new region through the stream handle, which
+	 * Node's onread option uses itself but does not expose.
+	 */
+	#prepareRead(size: number): void {
+		const region = this.#slabs.regionFor(size);
+		if (region === this.#prepared) return;
+		this.#prepared = region;
+		(this.#socket as unknown as {_handle: UserBufferHandle})._handle.useUserBuffer(region);
 	}
 
-	/** Removes and returns up to `maxBytes` of the oldest received bytes, copying only to join chunks. */
-	#take(maxBytes: number): Buffer {
-		const first = this.#received[0]!;
-		let data: Buffer;
-		if (first.length > maxBytes) {
-			data = first.subarray(0, maxBytes);
-			this.#received[0] = first.subarray(maxBytes);
-		} else if (first.length === maxBytes || this.#received.length === 1) {
-			data = first;
-			this.#received.shift();
-		} else {
-			data = Buffer.allocUnsafe(Math.min(maxBytes, this.#receivedBytes));
-			let filled = 0;
-			while (filled < data.length) {
-				const chunk = this.#received[0]!;
-				const used = Math.min(chunk.length, data.length - filled);
-				chunk.copy(data, filled, 0, used);
-				filled += used;
-				if (used === chunk.length) this.#received.shift();
-				else this.#received[0] = chunk.subarray(used);
-			}
+	/** One read's bytes, for the recv whose read it was; returns false so that Node stops reading after it. */
+	#onRead(bytes: number): boolean {
+		if (bytes < this.#prepared.length) {
+			// The caller's next recv runs before libuv is done with this read. After a short read libuv
+			// takes a hang-up for the end of the stream if reading is on again by then, and a reset would
+			// be reported as a clean end; so after a short read the next read starts on the next loop turn.
+			this.#afterShortRead = true;
+			setImmediate(() => {
+				this.#afterShortRead = false;
+				this.#serveWaiting();
+			});
 		}
-		this.#receivedBytes -= data.length;
-		return data;
+		const data = this.#slabs.commit(bytes);
+		const pending = this.#waiting[0];
+		if (pending?.state === 'reading') {
+			this.#emptyResults = 0;
+			pending.state = 'answering';
+			this.#settle(pending, data, false);
+		}
+		// The next read may start only once Node has stopped this one, which it does when we return false.
+		if (this.#waiting.length > 0) process.nextTick(() => this.#serveWaiting());
+		return false;
 	}
+
+	/** Answers a waiting recv (a buffer resolves it, an error rejects it), then serves the next one. */
+	#settle(pending: PendingRecv, outcome: Buffer | Error, serveNext = true): void {
+		const index = this.#waiting.indexOf(pending);
+		if (index < 0) return;
+		this.#waiting.splice(index, 1);
+		clearTimeout(pending.timer);
+		pending.call.settle();
+		if (outcome instanceof Error) pending.reject(outcome);
+		else pending.resolve(outcome);
+		if (serveNext) this.#serveWaiting();
+	}
+
+	/** Gives up on a waiting recv (timeout, interrupt, close): its read, if under way, is stopped first. */
+	#drop(pending: PendingRecv, error: Error): void {
+		if (pending.state === 'reading') this.#socket.pause();
+		pending.state = 'answering';
+		this.#settle(pending, error);
+	}
+}
+
+/** Passes reads to the Socket, which exists only once the connection is made. */
+interface ReadHandoff {
+	readonly slabs: ReadSlabs;
+	prepared: Buffer;
+	onRead: (bytes: number) => boolean;
+	nextRegion: () => Buffer;
 }
 
 function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoException): Error {
@@ -286,10 +317,13 @@ function checkPort(port: number): void {
 }
 
 function checkTimeout(timeoutMs: number): void {
-	if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-		throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+	if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS) {
+		throw new RangeError(`timeoutMs must be a positive number of milliseconds, at most ${MAX_TIMER_MS}, got ${timeoutMs}`);
 	}
 }
+
+/** The longest delay Node's timers can hold; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Sizes are whole positive byte counts: recv(0) would be ambiguous with end of stream. */
 export function checkSize(name: string, value: number): void {
@@ -297,3 +331,4 @@ export function checkSize(name: string, value: number): void {
 		throw new RangeError(`${name} must be a whole number of bytes, at least 1, got ${value}`);
 	}
 }
+

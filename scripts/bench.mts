@@ -3,24 +3,26 @@ import {findOnPath, runCli} from './cli.mjs';
 import {lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';
-import {retrieveVersusCurl} from './bench/retrieve-vs-curl.mjs';
+import {PYTHON} from './bench/clients.mjs';
+import {retrieveVersusPeers} from './bench/retrieve-vs-curl.mjs';
 
 const HELP = `
 usage: npm run bench -- [--quick]
 
 Measures the lesson kit against the tool a user would otherwise pick, side by side in one run on this
 machine, and prints medians and ratios (speed is judged here, never by timed unit tests):
-  1. retrieve() of 16, 64 and 256 MiB from a loopback nginx vs curl, at recvSize 65536 and 5120,
-     with retrieve's peak RSS and time per MiB;
+  1. downloads of 16, 64 and 256 MiB from a loopback nginx: a Socket.recv(5120) loop vs Python's own
+     recv loop; retrieve() at recvSize 65536 vs curl writing to /dev/shm, fetch() and curl to /dev/null;
+     retrieve() at recvSize 5120, time per MiB and each client's peak RSS;
   2. the replica's fast profile vs nginx serving cover3.jpg under wrk (100 connections), and 1,000
      concurrent book-run-2 downloads (correctness, p50/p99, the replica's peak RSS), and the book
      profiles run back to back;
   3. npm run lesson vs jupyter nbconvert --execute on the lesson notebooks.
-Each pair runs alternately, at least 5 times after a warm-up. Comparisons whose peer (nginx, curl, wrk,
-jupyter-nbconvert) is not installed are skipped with a note. Needs the compiled library (npm install).
+Each pair runs alternately, at least 5 times after a warm-up. Comparisons whose peer (nginx, curl,
+python3, wrk, jupyter-nbconvert) is not installed are skipped with a note. Needs the compiled library (npm install).
 
-  --quick   under 5 minutes: wrk for 3 s instead of 10, the lesson comparison on notebook 01 only,
-            the book profiles 5 times instead of 20
+  --quick   under 5 minutes: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, the
+            lesson comparison on notebook 01 only, the book profiles 5 times instead of 20
 `;
 
 async function main(args: {quick?: boolean}): Promise<void> {
@@ -29,9 +31,12 @@ async function main(args: {quick?: boolean}): Promise<void> {
 	console.log(`lesson kit benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${new Date().toISOString()}`);
 
 	const installed = (program: string): boolean => (program.startsWith('/') ? existsSync(program) : findOnPath([program]) !== undefined);
-	const [haveNginx, haveCurl, haveWrk, haveNbconvert] = [NGINX, 'curl', 'wrk', NBCONVERT].map(installed);
-	if (haveNginx && haveCurl) print(await retrieveVersusCurl({runs: 5, sizesMiB: [16, 64, 256]}));
-	else print(['skipping retrieve() vs curl: needs nginx and curl (apt-get install nginx curl)']);
+	const [haveNginx, haveCurl, havePython, haveWrk, haveNbconvert] = [NGINX, 'curl', PYTHON, 'wrk', NBCONVERT].map(installed);
+	// Without curl or Python the section still runs, without that peer; without nginx there is nothing to download.
+	if (haveNginx) {
+		const sizesMiB = quick ? [16, 256] : [16, 64, 256];
+		print(await retrieveVersusPeers({runs: 5, sizesMiB, peers: {curl: Boolean(haveCurl), python: Boolean(havePython)}}));
+	} else print(['skipping the downloads (retrieve() vs curl, fetch and Python): needs nginx (apt-get install nginx)']);
 
 	if (haveNginx && haveWrk) print(await replicaVersusNginx({runs: 5, seconds: quick ? 3 : 10}));
 	else print(['skipping replica vs nginx: needs nginx and wrk (apt-get install nginx wrk)']);

@@ -12,11 +12,14 @@ Resources: /cover3.jpg (the 70057-byte JPEG, with the chapter's exact header byt
   GET http://data.pr4e.org/cover3.jpg HTTP/1.0     (absolute form, as the chapter sends)
   GET /cover3.jpg HTTP/1.0                         (origin form)
 
-Link profiles (--link), which decide how the bytes are paced onto the socket:
-  book-run-1  the chapter's first run: a reader calling recv(5120) without sleeping gets
-              2920, 1460 x 42, 2920, 1460, 1681 (bursts 30 ms apart); Date of run 1. The default.
-  book-run-2  the chapter's second run: one 1460-byte segment, then after 100 ms the rest at once,
-              so a reader sleeping 0.25 s after each recv(5120) gets 1460, 5120 x 13, 2281; Date of run 2.
+Link profiles (--link), which decide how the bytes are paced onto the socket. The two book profiles
+model the network of each day of the chapter, never the reader: 1460-byte segments 30 ms apart on both.
+  book-run-1  the first run's network: the first two segments arrive together (and twice more near the
+              end). recv(5120) without sleeping gets 2920, 1460 x 42, 2920, 1460, 1681, the chapter's
+              first run; sleeping 0.25 s after each recv, 2920, 5120 x 13, 821. Date of run 1. The default.
+  book-run-2  the second run's network: the first segment arrives alone. recv(5120) sleeping 0.25 s after
+              each gets 1460, 5120 x 13, 2281, the chapter's second run; without sleeping, 1460 x 48, 221.
+              Date of run 2.
   realistic   a modelled WAN link (8 Mbit/s, 40 ms round trip, 1460-byte segments, slow start, jitter):
               the recv sizes change from run to run, as on a real network.
   fast        no pacing: one write up to 1 MiB, else 64 KiB writes as fast as the socket takes them.

@@ -1,14 +1,17 @@
 import * as net from 'node:net';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {describe, expect, onTestFinished, test} from 'vitest';
+import {describe, expect, onTestFinished, test, vi} from 'vitest';
 import {
 	ConnectError,
 	ConnectionLostError,
+	EMPTY_RECVS_BEFORE_ERROR,
 	HostNotFoundError,
+	RecvAfterEndError,
 	Socket,
 	SocketClosedError,
 	TimeoutError,
 } from '../lib/index';
+import {kernelQueues} from '../lib/kernel-queues';
 import {patternBytes} from './helpers/chapter';
 import {rejectionOf} from './helpers/rejection';
 import {startBurstServer, startTcpServer} from './helpers/tcp-server';
@@ -90,6 +93,51 @@ describe('recv', () => {
 		expect((await socket.recv(5120)).length).toBe(0);
 	});
 
+	test('takes exactly what each call asks for from the OS, leaving the rest in the kernel, whatever the sizes', async () => {
+		const sent = patternBytes(20_000);
+		// Held open: a FIN would count as one more byte in the kernel's queue.
+		const server = await startBurstServer([{bytes: sent}], 'hold');
+		const socket = await connectTo(server);
+		await socket.sendall('hi');
+		await vi.waitUntil(() => kernelQueues(socket.localPort!, server.port)?.receiveQueue === sent.length);
+		let taken = 0;
+		for (const size of [10, 100, 3, 5120, 1, 9000]) {
+			const data = await socket.recv(size);
+			expect(data.length).toBe(size);
+			expect(data.equals(sent.subarray(taken, taken + size))).toBe(true);
+			taken += size;
+			expect(kernelQueues(socket.localPort!, server.port)?.receiveQueue).toBe(sent.length - taken);
+		}
+	});
+
+	test('after the end, answers through the event loop, so timers and signals run in a loop that forgot its break', async () => {
+		const server = await startBurstServer([]);
+		const socket = await connectTo(server);
+		await socket.sendall('hi');
+		let timerRan = false;
+		setTimeout(() => (timerRan = true), 1);
+		const started = Date.now();
+		while (!timerRan && Date.now() - started < 2000) await socket.recv(5120);
+		expect(timerRan).toBe(true);
+	});
+
+	test('after many empty results in a row, says the connection is closed and how the loop should stop', async () => {
+		const server = await startBurstServer([{bytes: 'abc'}]);
+		const socket = await connectTo(server);
+		await socket.sendall('hi');
+		let empties = 0;
+		const error = await rejectionOf(
+			(async () => {
+				for (;;) if ((await socket.recv(5120)).length === 0) empties += 1;
+			})(),
+		);
+		expect(error).toBeInstanceOf(RecvAfterEndError);
+		expect(error).toMatchObject({code: 'ERR_RECV_AFTER_END', emptyResults: EMPTY_RECVS_BEFORE_ERROR});
+		expect(empties).toBe(EMPTY_RECVS_BEFORE_ERROR - 1);
+		expect(error.message).toContain('if (data.length < 1) break;');
+		expect(error.message).toContain(`127.0.0.1:${server.port}`);
+	});
+
 	test('serves concurrent calls in call order, never interleaving their bytes', async () => {
 		const server = await startBurstServer([{bytes: 'hello world!'}]);
 		const socket = await connectTo(server);
@@ -143,21 +191,22 @@ describe('sendall', () => {
 });
 
 describe('flow control', () => {
-	test('stops reading from the OS at bufferBytes while nobody calls recv, so the sender has to wait', async () => {
+	test('reads nothing ahead: while nobody calls recv, the bytes wait in the kernel and the sender has to wait', async () => {
 		let sender: net.Socket | undefined;
 		const server = await startTcpServer((socket) => (sender = socket));
-		const socket = await Socket.connect(server.host, server.port, {bufferBytes: 16 * 1024});
-		onTestFinished(() => socket.close());
-		while (!sender) await sleep(5);
-		// Write until the socket refuses more: then our buffer, the OS buffers and the sender's are full.
+		const socket = await connectTo(server);
+		await vi.waitUntil(() => sender);
+		// Write until the socket refuses more: the reader's receive buffer and the sender's are full.
 		const chunk = Buffer.alloc(64 * 1024, 7);
 		let written = 0;
-		while (sender.write(chunk)) written += chunk.length;
+		while (sender!.write(chunk)) written += chunk.length;
 		written += chunk.length;
-		await sleep(100);
-		expect(sender.writableLength).toBeGreaterThan(0);
-		expect(socket.buffered).toBeGreaterThan(0);
-		expect(socket.buffered).toBeLessThanOrEqual(2 * 16 * 1024);
+		const queues = await vi.waitUntil(() => {
+			const now = kernelQueues(socket.localPort!, server.port);
+			return now && now.receiveQueue > 0 ? now : undefined;
+		});
+		expect(sender!.writableLength).toBeGreaterThan(0);
+		expect(queues.receiveQueue).toBeGreaterThan(64 * 1024);
 		// Reading it all back shows nothing was lost while it waited.
 		let received = 0;
 		while (received < written) received += (await socket.recv(1 << 20)).length;

@@ -59,4 +59,11 @@ export function timeCommand(command: string, args: readonly string[], options: {
 	});
 }
 
+/** Runs a one-shot child process that prints one JSON value, and returns that value. */
+export async function jsonCommand<T>(command: string, args: readonly string[]): Promise<T> {
+	const result = await timeCommand(command, args);
+	if (result.code !== 0) throw new Error(`${command} exited with ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
+	return JSON.parse(result.stdout) as T;
+}
+
 export const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');

@@ -25,6 +25,9 @@ export const RUN_1_SIZES: readonly number[] = [2920, ...Array<number>(42).fill(1
 /** Run 2 (0.25 s sleep after each recv): 1460, then 5120 x 13, then 2281. */
 export const RUN_2_SIZES: readonly number[] = [1460, ...Array<number>(13).fill(5120), 2281];
 
+/** Run 1's network read by a reader that sleeps 250 ms (the book did not print this): 2920, 5120 x 13, 821. */
+export const SLEEPING_RUN_1_SIZES: readonly number[] = [2920, ...Array<number>(13).fill(5120), 821];
+
 /** A stand-in body: deterministic bytes of every value, so that a lost or reordered byte shows. */
 export function patternBytes(length: number, seed = 0): Buffer {
 	const bytes = Buffer.allocUnsafe(length);
