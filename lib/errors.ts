@@ -16,7 +16,7 @@ export class LessonError extends Error {
 	/** A stable machine-readable code such as `ERR_TIMEOUT`. */
 	readonly code: string;
 	/** Bytes received before the failure, set by `retrieve` when it gives up part way. */
-	partial?: PartialTransfer;
+	declare partial?: PartialTransfer;
 
 	constructor(code: string, message: string, options?: {cause?: unknown}) {
 		super(message, options);

@@ -14,6 +14,8 @@ export {
 	LINK_NAMES,
 	linkModel,
 	realisticLink,
+	BOOK_RUN_1_SIZES,
+	BOOK_RUN_2_SIZES,
 	RUN_1_DATE,
 	RUN_2_DATE,
 	type LinkModel,
@@ -24,6 +26,7 @@ export {
 } from './link-profiles';
 export type {ConnectionLog, ConnectionOutcome, WaitingBytes, WriteRecord} from './connection-log';
 export {checkLiveHost, LIVE_HOST, LIVE_PORT} from './live';
+export {lessonServer, type LessonServer, type LessonServerOptions} from './lesson-server';
 export {renderChart, type ChartSpec} from './render-chart';
 export {recvSizeChart, type ChartRun} from './recv-size-chart';
 export {flowControlChart} from './flow-control-chart';

@@ -31,6 +31,11 @@ export type LinkOption = LinkName | LinkModel | (string & {});
 export const RUN_1_DATE = 'Sat, 02 Nov 2013 02:15:07 GMT';
 export const RUN_2_DATE = 'Sat, 02 Nov 2013 02:22:04 GMT';
 
+/** What the chapter's first run printed for each recv(5120), without the sleep (46 reads). */
+export const BOOK_RUN_1_SIZES: readonly number[] = [2920, ...Array<number>(42).fill(1460), 2920, 1460, 1681];
+/** What the chapter's second run printed for each recv(5120), sleeping 0.25 s after each (15 reads). */
+export const BOOK_RUN_2_SIZES: readonly number[] = [1460, ...Array<number>(13).fill(5120), 2281];
+
 /** The chapter's response: 240 header bytes, the blank line, 70057 body bytes. */
 const BOOK_TOTAL = 70301;
 const MSS = 1460;
@@ -55,7 +60,7 @@ const bookRun1: LinkModel = {
 	date: RUN_1_DATE,
 	steps(total) {
 		const sizes =
-			total === BOOK_TOTAL ? [2 * MSS, ...Array<number>(42).fill(MSS), 2 * MSS, MSS, 1681] : [2 * MSS, ...segments(total - 2 * MSS)];
+			total === BOOK_TOTAL ? [...BOOK_RUN_1_SIZES] : [2 * MSS, ...segments(total - 2 * MSS)];
 		return paced(clip(sizes, total));
 	},
 };

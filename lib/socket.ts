@@ -57,6 +57,8 @@ interface UserBufferHandle {
 export class Socket {
 	readonly host: string;
 	readonly port: number;
+	/** `host:port`, as error messages name it. */
+	readonly address: string;
 	readonly #socket: net.Socket;
 	readonly #timeoutMs: number | undefined;
 	readonly #slabs: ReadSlabs;
@@ -77,6 +79,7 @@ export class Socket {
 		this.#prepared = reads.prepared;
 		this.host = host;
 		this.port = port;
+		this.address = `${host}:${port}`;
 		this.#timeoutMs = options.timeoutMs;
 		reads.onRead = (bytes) => this.#onRead(bytes);
 		reads.nextRegion = () => (this.#prepared = this.#slabs.region(this.#waiting[0]?.maxBytes ?? this.#prepared.length));
@@ -92,11 +95,6 @@ export class Socket {
 			this.#ended = true;
 			this.#serveWaiting();
 		});
-	}
-
-	/** `host:port`, as error messages name it. */
-	get address(): string {
-		return `${this.host}:${this.port}`;
 	}
 
 	/** The local port of the connection, as `ss` or /proc/net/tcp show it (undefined once closed). */
@@ -276,7 +274,8 @@ export class Socket {
 	#settle(pending: PendingRecv, outcome: Buffer | Error, serveNext = true): void {
 		const index = this.#waiting.indexOf(pending);
 		if (index < 0) return;
-		this.#waiting.splice(index, 1);
+		if (index === 0) this.#waiting.shift();
+		else this.#waiting.splice(index, 1);
 		clearTimeout(pending.timer);
 		pending.call.settle();
 		if (outcome instanceof Error) pending.reject(outcome);

@@ -26,13 +26,22 @@ export interface LessonExpectation {
 }
 
 export const LESSON_EXPECTATIONS: Record<string, LessonExpectation> = {
-	'01-retrieve-text.ipynb': {stdout: ['HTTP/1.1 200 OK', 'Content-Length: 167', ROMEO, 'Status: 200 OK', ROMEO], displays: []},
+	'01-retrieve-text.ipynb': {
+		stdout: ['recv returned 399 bytes', 'HTTP/1.1 200 OK', 'Content-Length: 167', ROMEO, 'Status: 200 OK', ROMEO, 'RecvAfterEndError: recv on'],
+		displays: [],
+	},
 	'02-retrieve-image.ipynb': {
-		stdout: [sizeLines(RUN_1_SIZES), headerBlock(RUN_1_HEADER), 'Saved 70057 bytes to stuff.jpg'],
+		stdout: [sizeLines(RUN_1_SIZES), 'Every size is the same as in the book.', headerBlock(RUN_1_HEADER), 'Saved 70057 bytes to stuff.jpg'],
 		displays: ['image/jpeg'],
 	},
 	'03-flow-control.ipynb': {
-		stdout: [sizeLines(RUN_2_SIZES), headerBlock(RUN_2_HEADER), 'without sleep: 46 reads; with the sleep: 15 reads', "waited in the reader's kernel receive buffer"],
+		stdout: [
+			sizeLines(RUN_2_SIZES),
+			headerBlock(RUN_2_HEADER),
+			'recv 1 took 1460 bytes. Waiting in the kernel:',
+			'reads without sleeping, 15 reads sleeping 250 ms after each recv.',
+			"waited in the reader's kernel receive buffer",
+		],
 		displays: ['image/svg+xml'],
 	},
 };
