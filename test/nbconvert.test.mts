@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, onTestFinished, test} from 'vitest';
 import {installKernelSpec, PROJECT_JUPYTER_PATH, projectJupyterEnv} from '../scripts/notebook-runner/kernelspec.mjs';
-import {LESSON_EXPECTATIONS, missingInOrder} from './helpers/lesson-expectations.mjs';
+import {LESSON_EXPECTATIONS, missingInOrder, unexpectedErrorOutputs} from './helpers/lesson-expectations.mjs';
 import {lessonNotebookNames, lessonNotebookPath} from './helpers/lesson-notebooks.mjs';
 
 // The same notebooks must also run under real Jupyter: Debian's nbconvert with the project-local
@@ -63,8 +63,7 @@ describe('jupyter nbconvert --execute', () => {
 		async (name) => {
 			const executed = await nbconvertExecute(lessonNotebookPath(name));
 			const outputs = allOutputs(executed);
-			const errors = outputs.filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output['name'] === 'stderr'));
-			expect(errors).toEqual([]);
+			expect(unexpectedErrorOutputs(executed.cells)).toEqual([]);
 			const stdout = outputs
 				.filter((output) => output.output_type === 'stream')
 				.map((output) => [output['text']].flat().join(''))

@@ -1,3 +1,5 @@
+import type {ICodeCell, IOutput} from '@jupyterlab/nbformat';
+
 /** What each lesson notebook must show, wherever it runs: stored outputs, npm run lesson, nbconvert. */
 import {RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts} from './chapter.js';
 
@@ -56,4 +58,17 @@ export function missingInOrder(stdout: string, pieces: readonly string[]): strin
 		else from = at + piece.length;
 	}
 	return missing;
+}
+
+/** Whether a cell shows a mistake on purpose: tagged `raises-exception`, so its error output is expected. */
+export function showsMistake(cell: ICodeCell): boolean {
+	return [cell.metadata['tags']].flat().includes('raises-exception');
+}
+
+/** Error and stderr outputs of the cells that should have none (every cell that does not show a mistake). */
+export function unexpectedErrorOutputs(cells: readonly ICodeCell[]): IOutput[] {
+	return cells
+		.filter((cell) => !showsMistake(cell))
+		.flatMap((cell) => cell.outputs)
+		.filter((output) => output.output_type === 'error' || (output.output_type === 'stream' && output['name'] === 'stderr'));
 }
