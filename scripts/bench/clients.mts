@@ -46,8 +46,12 @@ const REQUEST = `'GET /' + file + ' HTTP/1.0\\r\\n\\r\\n'`;
 const RETRIEVE = nodeProgram(`
 	return (await lib.retrieve({host: '127.0.0.1', port, request: ${REQUEST}, recvSize})).data;`);
 
-// The loop a reader of the chapter writes with our Socket, joining the pieces once at the end.
-const RECV_LOOP = nodeProgram(`
+/**
+ * The loop a reader of the chapter writes with our Socket. `join`: into one Buffer at the end, as Python
+ * ends with one bytearray; else the pieces are kept as they came (their total is what it reports).
+ */
+const recvLoop = (join: boolean): string =>
+	nodeProgram(`
 	const socket = await lib.Socket.connect('127.0.0.1', port);
 	cleanup = () => socket.close();
 	await socket.sendall(${REQUEST});
@@ -57,7 +61,7 @@ const RECV_LOOP = nodeProgram(`
 		if (data.length < 1) break;
 		pieces.push(data);
 	}
-	return Buffer.concat(pieces);`);
+	${join ? 'return Buffer.concat(pieces);' : 'globalThis.kept = pieces;\n\treturn {byteLength: pieces.reduce((sum, piece) => sum + piece.length, 0)};'}`);
 
 // What a Node user would write without this library. recvSize does not apply.
 const FETCH = nodeProgram(`
@@ -92,7 +96,10 @@ const nodeClient = (program: string) => (source: Source, recvSize: number) =>
 export const retrieveOnce = nodeClient(RETRIEVE);
 
 /** A `Socket.recv(recvSize)` loop over the whole response, joined into one Buffer. */
-export const recvLoopOnce = nodeClient(RECV_LOOP);
+export const recvLoopOnce = nodeClient(recvLoop(true));
+
+/** The same loop, keeping the pieces as they came instead of joining them. */
+export const recvLoopPiecesOnce = nodeClient(recvLoop(false));
 
 const fetchClient = nodeClient(FETCH);
 
