@@ -21,7 +21,6 @@ export class ReadSlabs {
 	/** The region handed out last, which the next commit is about. */
 	#region = this.#slab.subarray(0, 0);
 	#regionInSlab = false;
-
 	/** Whether the last region handed out is stale: a destination was set since. */
 	#stale = false;
 

@@ -237,7 +237,8 @@ export class Socket {
 	 * Makes sure the next read takes at most `size` bytes. Node asks for the next region right after each
 	 * read, before anyone has called recv again, so it gets one as large as the last recv asked for; a recv
 	 * of another size (or a new destination) hands the OS a new region through the stream handle, which
-	 * Node's onread option uses itself but does not expose.
+	 * Node's onread option uses itself but does not expose. Each such change leaves the handle one small
+	 * listener object until the socket closes; a loop that keeps its size changes nothing.
 	 */
 	#prepareRead(size: number): void {
 		const region = this.#slabs.regionFor(size);
