@@ -2,19 +2,27 @@ import {splitResponse} from './split-response';
 
 /** Look for Content-Length only in the first this-many bytes; a longer head is gathered the plain way. */
 const HEAD_SEARCH_BYTES = 64 * 1024;
-/** The largest response buffer sized in advance from a Content-Length the server claims. */
-const MAX_PREALLOCATION = 1024 * 1024 * 1024;
+/**
+ * The most allocated in advance on the word of a server's Content-Length, in bytes. A longer response
+ * grows its buffer as its bytes actually arrive (fourfold each time, up to what Content-Length said), so a
+ * server that claims a gigabyte and sends a hundred bytes costs no gigabyte.
+ */
+const PREALLOCATE_AT_MOST = 64 * 1024 * 1024;
+const GROWTH = 4;
 
 /**
  * Gathers a response's bytes in linear time and, when it can, in one buffer with no copy at all: once
- * the header is in and names a Content-Length, it allocates the whole response at once and asks the
- * socket to read into it (`onDestination`), so each later recv returns bytes already in place. A
- * response without Content-Length, or longer than it said, is kept in pieces and joined once at the end.
+ * the header is in and names a Content-Length, it allocates the whole response (up to 64 MiB in advance,
+ * growing as the bytes come) and asks the socket to read into it (`onDestination`, called again when it
+ * grows), so each later recv returns bytes already in place. A response without Content-Length, or longer
+ * than it said, is kept in pieces and joined once at the end.
  */
 export class ResponseAccumulator {
 	#pieces: Buffer[] = [];
 	#count = 0;
 	#destination: Buffer | undefined;
+	/** The whole response's length by its Content-Length, once known; the destination grows up to it. */
+	#expectedTotal = 0;
 	#lookForLength: boolean;
 	/** The last bytes already searched for the blank line, in case it straddles two recvs. */
 	#searchedTail = Buffer.alloc(0);
@@ -37,6 +45,7 @@ export class ResponseAccumulator {
 	}
 
 	add(data: Buffer): void {
+		if (this.#destination && this.#count + data.length > this.#destination.length) this.#grow(this.#count + data.length);
 		const destination = this.#destination;
 		if (destination && this.#count + data.length <= destination.length) {
 			const inPlace = data.buffer === destination.buffer && data.byteOffset === destination.byteOffset + this.#count;
@@ -55,7 +64,21 @@ export class ResponseAccumulator {
 
 	/** Everything received, in one buffer. */
 	data(): Buffer {
-		return this.#destination ? this.#destination.subarray(0, this.#count) : Buffer.concat(this.#pieces, this.#count);
+		const destination = this.#destination;
+		if (!destination) return Buffer.concat(this.#pieces, this.#count);
+		const data = destination.subarray(0, this.#count);
+		// A response that stopped far short of its Content-Length must not keep the big buffer alive.
+		return this.#count < destination.length / 2 ? Buffer.from(data) : data;
+	}
+
+	/** A bigger destination for a response that is longer than what was allocated in advance. */
+	#grow(needed: number): void {
+		const destination = this.#destination!;
+		if (destination.length >= this.#expectedTotal) return; // past Content-Length: add() goes on in pieces
+		const grown = Buffer.allocUnsafe(Math.min(this.#expectedTotal, Math.max(destination.length * GROWTH, needed)));
+		destination.copy(grown, 0, 0, this.#count);
+		this.#destination = grown;
+		this.onDestination(grown);
 	}
 
 	#preallocate(latest: Buffer): void {
@@ -79,8 +102,9 @@ export class ResponseAccumulator {
 		} catch {
 			return; // A malformed head is the caller's to judge; we only gather the bytes.
 		}
-		if (total < this.#count || total > Math.min(MAX_PREALLOCATION, this.maxBytes)) return;
-		const destination = Buffer.allocUnsafe(total);
+		if (total < this.#count || total > this.maxBytes) return;
+		this.#expectedTotal = total;
+		const destination = Buffer.allocUnsafe(Math.min(total, Math.max(PREALLOCATE_AT_MOST, this.#count)));
 		head.copy(destination);
 		this.#destination = destination;
 		this.#pieces = [];

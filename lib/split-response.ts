@@ -83,13 +83,15 @@ function parseStatusLine(line: string): StatusLine {
 }
 
 function parseFieldLines(lines: string[]): HeaderField[] {
-	const fields: HeaderField[] = [];
+	// Each field's value as its pieces, joined once at the end: joining on every folded line would copy the
+	// value so far each time, quadratic in a header of many continuation lines.
+	const fields: Array<{name: string; parts: string[]}> = [];
 	let offset = lines[0]!.length + 2;
 	for (const line of lines.slice(1)) {
 		const previous = fields[fields.length - 1];
 		if (/^[ \t]/.test(line) && previous) {
 			// Obsolete line folding (RFC 9112 section 5.2): the line continues the previous value.
-			fields[fields.length - 1] = {name: previous.name, value: `${previous.value} ${line.trim()}`.trim()};
+			previous.parts.push(line.trim());
 		} else {
 			const match = FIELD_LINE.exec(line);
 			if (!match) {
@@ -98,11 +100,11 @@ function parseFieldLines(lines: string[]): HeaderField[] {
 					offset,
 				);
 			}
-			fields.push({name: match[1]!, value: match[2]!});
+			fields.push({name: match[1]!, parts: [match[2]!]});
 		}
 		offset += line.length + 2;
 	}
-	return fields;
+	return fields.map(({name, parts}) => ({name, value: parts.length === 1 ? parts[0]! : parts.filter((part) => part !== '').join(' ').trim()}));
 }
 
 function parseContentLength(headers: HeaderFields, headerText: string): number | null {

@@ -17,7 +17,25 @@ export interface Cli<Flags> {
  * exits 2, any other error prints its message (and code, for library errors) and exits 1.
  */
 export function runCli<Flags>(cli: Cli<Flags>): void {
-	const args = minimist(process.argv.slice(2), {...cli.parse, boolean: [...toArray(cli.parse.boolean), 'help']});
+	const known = new Set([...toArray(cli.parse.string), ...toArray(cli.parse.boolean), 'help']);
+	const unknown: string[] = [];
+	const args = minimist(process.argv.slice(2), {
+		...cli.parse,
+		boolean: [...toArray(cli.parse.boolean), 'help'],
+		// A mistyped option (--chek) must not be taken for a file name or silently dropped.
+		unknown: (arg) => {
+			if (!arg.startsWith('-') || arg === '-') return true;
+			const name = arg.replace(/^--?(no-)?/, '').split('=')[0]!;
+			if (!known.has(name)) unknown.push(arg);
+			return known.has(name);
+		},
+	});
+	if (unknown.length > 0) {
+		const hint = unknown.some((arg) => /^-\d/.test(arg)) ? ' (a value that starts with "-" needs the --name=value form, e.g. --recv=-5)' : '';
+		process.stderr.write(`unknown option ${unknown.join(', ')}${hint}\n${cli.help.trim().split('\n')[0]}\n`);
+		process.exitCode = 2;
+		return;
+	}
 	if (args.help) {
 		process.stdout.write(`${cli.help.trim()}\n`);
 		return;
@@ -44,15 +62,21 @@ function toArray(value: string | string[] | boolean | undefined): string[] {
 	return typeof value === 'string' ? [value] : [];
 }
 
-/** A whole number flag of at least `minimum`, or a UsageError naming the flag. */
-export function integerFlag(name: string, value: unknown, fallback: number, minimum = 0): number {
+/** A whole number flag from `minimum` to `maximum`, or a UsageError naming the flag. */
+export function integerFlag(name: string, value: unknown, fallback: number, minimum = 0, maximum = Number.MAX_SAFE_INTEGER): number {
 	if (value === undefined) return fallback;
+	if (value === '' || value === true) throw new UsageError(`--${name} needs a value, a whole number`);
 	const number = Number(value);
-	if (String(value).trim() === '' || !Number.isSafeInteger(number) || number < minimum) {
-		throw new UsageError(`--${name} must be a whole number of at least ${minimum}, got ${String(value)}`);
+	// Decimal digits only: Number() would also take 0x10, 1e3 or " 12 ".
+	if (!/^-?\d+$/.test(String(value)) || !Number.isSafeInteger(number) || number < minimum || number > maximum) {
+		const range = maximum === Number.MAX_SAFE_INTEGER ? `of at least ${minimum}` : `from ${minimum} to ${maximum}`;
+		throw new UsageError(`--${name} must be a whole number ${range}, got ${String(value)}`);
 	}
 	return number;
 }
+
+/** The longest time limit Node's timers can hold, in whole seconds: a longer one would fire at once. */
+export const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / 1000);
 
 /** The first of these programs on PATH, by absolute path. */
 export function findOnPath(programs: string[]): string | undefined {

@@ -14,6 +14,8 @@ URL defaults to http://data.pr4e.org/cover3.jpg. Without --live the request goes
 of data.pr4e.org, started in this process; with --live it goes to the real host over the internet.
 
   --recv N        the most bytes one recv may return (default 5120)
+  --max-bytes N   give up past this many bytes (default 67108864, 64 MiB): a server that never stops
+                  sending cannot fill this machine's memory
   --delay-ms N    sleep after each recv, in milliseconds (default 0; the chapter tries 250)
   --out FILE      where to save the body (default stuff.jpg)
   --link NAME     the replica's link profile: ${LINK_NAMES.join(', ')}
@@ -28,6 +30,7 @@ interface Flags {
 	_: string[];
 	recv?: string;
 	'delay-ms'?: string;
+	'max-bytes'?: string;
 	out?: string;
 	link?: string;
 	live?: boolean;
@@ -37,6 +40,7 @@ async function main(args: Flags): Promise<number> {
 	const url = parseUrl(args._[0] ?? 'http://data.pr4e.org/cover3.jpg');
 	const recvSize = integerFlag('recv', args.recv, 5120, 1);
 	const delayMs = integerFlag('delay-ms', args['delay-ms'], 0);
+	const maxBytes = integerFlag('max-bytes', args['max-bytes'], 64 * 1024 * 1024, 1);
 	const link = args.link ?? (delayMs > 0 ? 'book-run-2' : 'book-run-1');
 	if (!(LINK_NAMES as readonly string[]).includes(link)) throw new UsageError(`--link must be one of ${LINK_NAMES.join(', ')}, got "${link}"`);
 	if (args.live && args.link) throw new UsageError('--link chooses how the replica paces bytes; it has no meaning with --live');
@@ -58,15 +62,21 @@ async function main(args: Flags): Promise<number> {
 			request: `GET ${url.href} HTTP/1.0\r\n\r\n`,
 			recvSize,
 			delayMs,
+			maxBytes,
 			timeoutMs: 30_000,
 			onChunk: (chunk) => console.log(chunk.size, chunk.count),
 		});
 		const response = splitResponse(data);
 		console.log('Header length', response.headerLength);
 		console.log(response.headerText.replaceAll('\r\n', '\n'));
+		if (response.status.statusCode !== 200) {
+			// An error page is not the picture: never put it where the picture goes.
+			console.error(`\nnot saved: the server answered ${response.status.statusCode} ${response.status.reasonPhrase}; ${out} is left as it was`);
+			return 1;
+		}
 		await writeFile(out, response.body);
 		console.error(`\nsaved ${response.body.length} bytes of ${response.headers.get('content-type') ?? 'data'} to ${out}`);
-		return response.status.statusCode === 200 ? 0 : 1;
+		return 0;
 	} finally {
 		await replica?.close();
 	}
@@ -83,4 +93,4 @@ function parseUrl(text: string): URL {
 	return url;
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['recv', 'delay-ms', 'out', 'link']}, main});
+runCli<Flags>({help: HELP, parse: {string: ['recv', 'delay-ms', 'max-bytes', 'out', 'link'], boolean: ['live']}, main});

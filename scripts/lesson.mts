@@ -1,7 +1,7 @@
 import type {IOutput, IStream} from '@jupyterlab/nbformat';
-import {mkdir, readdir} from 'node:fs/promises';
+import {mkdir, readdir, readFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {integerFlag, runCli, UsageError} from './cli.mjs';
+import {integerFlag, MAX_TIMER_SECONDS, runCli, UsageError} from './cli.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
 import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
@@ -47,8 +47,8 @@ async function main(args: Flags): Promise<number> {
 	if (args.check && args.update) throw new UsageError('--check and --update do not go together: check first, then update');
 	const params = args.param === undefined ? [] : [args.param].flat();
 	if (args.update && params.length > 0) throw new UsageError('--update with --param would store outputs of changed parameters; run them without --update');
-	const cellTimeoutMs = integerFlag('cell-timeout', args['cell-timeout'], 120, 1) * 1000;
-	const notebookTimeoutMs = integerFlag('timeout', args.timeout, 1800, 1) * 1000;
+	const cellTimeoutMs = integerFlag('cell-timeout', args['cell-timeout'], 120, 1, MAX_TIMER_SECONDS) * 1000;
+	const notebookTimeoutMs = integerFlag('timeout', args.timeout, 1800, 1, MAX_TIMER_SECONDS) * 1000;
 	const files = args._.length > 0 ? args._.map((file) => path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file)) : await lessonNotebooks();
 	if (files.length === 0) throw new UsageError('no notebooks to run');
 
@@ -64,7 +64,10 @@ async function main(args: Flags): Promise<number> {
 		const name = path.relative(process.env['INIT_CWD'] ?? process.cwd(), file) || file;
 		if (!args.quiet) console.log(`\n=== ${name}`);
 		let result: RunResult;
+		let original: string;
 		try {
+			// As it was before the run: --update refuses to overwrite edits made while it ran.
+			original = await readFile(file, 'utf8');
 			result = await runNotebook(file, {
 				params,
 				cellTimeoutMs,
@@ -78,21 +81,27 @@ async function main(args: Flags): Promise<number> {
 		}
 		let ok = result.failure === undefined;
 		let verdict = ok ? 'ran' : 'FAILED';
-		if (result.failure) printFailure(name, result);
-		else if (args.check) {
-			const differences = compareNotebooks(await readNotebook(file), result.notebook);
-			if (differences) {
-				ok = false;
-				verdict = 'DIFFERS from its stored outputs';
-				console.log(`\n${name}: fresh outputs differ from the stored ones (--update stores them):\n${differences}`);
-			} else verdict = 'matches its stored outputs';
-		} else if (args.update) {
-			await writeNotebook(file, result.notebook);
-			verdict = 'updated';
-		} else {
-			const copy = path.join(PROJECT_ROOT, 'test-results', 'notebooks', path.basename(file));
-			await mkdir(path.dirname(copy), {recursive: true});
-			await writeNotebook(copy, result.notebook);
+		try {
+			if (result.failure) printFailure(name, result);
+			else if (args.check) {
+				const differences = compareNotebooks(await readNotebook(file), result.notebook);
+				if (differences) {
+					ok = false;
+					verdict = 'DIFFERS from its stored outputs';
+					console.log(`\n${name}: fresh outputs differ from the stored ones (--update stores them):\n${differences}`);
+				} else verdict = 'matches its stored outputs';
+			} else if (args.update) {
+				await writeNotebook(file, result.notebook, {unchangedSince: original});
+				verdict = 'updated';
+			} else {
+				const copy = path.join(PROJECT_ROOT, 'test-results', 'notebooks', path.basename(file));
+				await mkdir(path.dirname(copy), {recursive: true});
+				await writeNotebook(copy, result.notebook);
+			}
+		} catch (error) {
+			// The notebook ran, but its result could not be stored or compared: say so, and go on with the others.
+			ok = false;
+			verdict = `FAILED: ${(error as Error).message}`;
 		}
 		if (ok) passed += 1;
 		const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

@@ -41,7 +41,9 @@ interface Flags {
 async function main(args: Flags): Promise<number> {
 	const link = args.link ?? 'book-run-1';
 	if (!(LINK_NAMES as readonly string[]).includes(link)) throw new UsageError(`--link must be one of ${LINK_NAMES.join(', ')}, got "${link}"`);
-	const port = integerFlag('port', args.port, 8080);
+	const port = integerFlag('port', args.port, 8080, 0, 65535);
+	// An empty --host would mean every interface to Node: that must be asked for by name (0.0.0.0).
+	if (args.host !== undefined && args.host.trim() === '') throw new UsageError('--host needs an address, e.g. 127.0.0.1 (0.0.0.0 for every interface)');
 	const replica = await startReplica({
 		host: args.host ?? '127.0.0.1',
 		port,
@@ -61,7 +63,12 @@ async function main(args: Flags): Promise<number> {
 function printConnection(log: ConnectionLog): void {
 	const pauses = log.pauses ? `, waited for the reader ${log.pauses} times (${log.pausedMs.toFixed(0)} ms)` : '';
 	const detail = log.detail ? ` (${log.detail})` : '';
-	console.log(`${log.client} "${log.requestLine}" ${log.status} ${log.bytesSent} bytes ${log.outcome}${detail}${pauses}`);
+	console.log(printable(`${log.client} "${log.requestLine}" ${log.status} ${log.bytesSent} bytes ${log.outcome}${detail}${pauses}`));
+}
+
+/** A client's bytes in a terminal line: control characters (escape sequences among them) shown as \xNN. */
+function printable(line: string): string {
+	return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 runCli<Flags>({help: HELP, parse: {string: ['host', 'port', 'link'], boolean: ['quiet']}, main});

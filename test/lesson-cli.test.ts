@@ -1,6 +1,8 @@
-import {copyFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
+import {chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {randomUUID} from 'node:crypto';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {describe, expect, onTestFinished, test} from 'vitest';
 import {newMarker, processesLeftAfter, processesWithMarker} from './helpers/processes';
 import {PROJECT_ROOT, runScript, spawnScript, waitForLine} from './helpers/run-script';
@@ -96,6 +98,46 @@ describe('npm run lesson', () => {
 		expect(await readFile(copy, 'utf8')).toBe(before);
 	});
 
+	test('--update refuses to overwrite a notebook edited while it ran, and keeps the edit', async () => {
+		const folder = await scratchFolder();
+		const copy = path.join(folder, 'pauses.ipynb');
+		await copyFile(path.join(PROJECT_ROOT, fixture('pauses')), copy);
+		const runner = spawnScript('lesson.mts', [copy, '--update']);
+		let output = '';
+		runner.stdout.on('data', (data: Buffer) => (output += data.toString()));
+		const closed = new Promise<number | null>((resolve) => runner.once('close', resolve));
+		await waitForLine(runner, /started/);
+		const edited = (await readFile(copy, 'utf8')).replace('finished', 'finished, as edited');
+		await writeFile(copy, edited);
+		expect(await closed).toBe(1);
+		expect(output).toContain('was changed while it ran: not overwritten');
+		expect(await readFile(copy, 'utf8')).toBe(edited);
+	});
+
+	test('--update leaves a read-only notebook as it is, mode and all, and says so', async () => {
+		const folder = await scratchFolder();
+		const copy = path.join(folder, 'stale.ipynb');
+		await copyFile(path.join(PROJECT_ROOT, fixture('stale')), copy);
+		await chmod(copy, 0o444);
+		const before = await readFile(copy, 'utf8');
+		const result = await lesson([copy, '--update']);
+		expect(result.code).toBe(1);
+		expect(result.stdout).toContain('is read-only: not updated');
+		expect(await readFile(copy, 'utf8')).toBe(before);
+		expect((await stat(copy)).mode & 0o777).toBe(0o444);
+	});
+
+	test('--update reports a notebook it cannot store and goes on with the next, ending with the summary', async () => {
+		const [doomed, fine] = [await scratchFolder(), await scratchFolder()];
+		await copyFile(path.join(PROJECT_ROOT, fixture('removes-its-folder')), path.join(doomed, 'removes-its-folder.ipynb'));
+		await copyFile(path.join(PROJECT_ROOT, fixture('stale')), path.join(fine, 'stale.ipynb'));
+		const result = await lesson([path.join(doomed, 'removes-its-folder.ipynb'), path.join(fine, 'stale.ipynb'), '--update']);
+		expect(result.code).toBe(1);
+		expect(result.stdout).toContain('is gone while it ran: not overwritten');
+		expect(result.stdout).toMatch(/✓ .*stale.ipynb: updated/);
+		expect(result.stdout).toContain('1 passed, 1 failed');
+	});
+
 	test('says clearly when a notebook is not valid JSON', async () => {
 		const folder = await scratchFolder();
 		const broken = path.join(folder, 'broken.ipynb');
@@ -103,6 +145,12 @@ describe('npm run lesson', () => {
 		const result = await lesson([broken]);
 		expect(result.code).toBe(1);
 		expect(result.stderr).toMatch(/broken.ipynb is not valid JSON/);
+	});
+
+	test.each(['--timeout', '--cell-timeout'])('refuses %s beyond what a timer can hold (exit 2), instead of firing at once', async (flag) => {
+		const result = await lesson([fixture('good'), flag, '2147484']);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain(`${flag} must be a whole number from 1 to 2147483, got 2147484`);
 	});
 
 	test('refuses --check with --update (exit 2)', async () => {
@@ -122,15 +170,23 @@ describe('npm run lesson', () => {
 		expect(await processesLeftAfter(marker)).toEqual([]);
 	});
 
-	test('leaves no kernel behind even when the runner itself is killed', async () => {
+	test.each([
+		{fixture: 'hangs', line: /waiting forever/, what: 'waits'},
+		{fixture: 'spins', line: /about to spin/, what: 'spins in a synchronous loop'},
+	])('leaves no kernel behind, nor its connection file, when the runner itself is killed while a cell $what', async ({fixture: name, line}) => {
 		const marker = newMarker();
-		const runner = spawnScript('lesson.mts', [fixture('hangs')], {LESSON_TEST_MARK: marker});
-		await waitForLine(runner, /waiting forever/);
+		const runner = spawnScript('lesson.mts', [fixture(name)], {LESSON_TEST_MARK: marker});
+		await waitForLine(runner, line);
+		await sleep(600);
+		let connectionFolder: string | undefined;
 		// tsx runs the script in a child node process: kill the whole tree's runner, not just tsx.
 		for (const pid of processesWithMarker(marker)) {
 			const command = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+			connectionFolder ??= /\0--config-path\0([^\0]+)\/connection\.json/.exec(command)?.[1];
 			if (command.includes('lesson.mts')) process.kill(pid, 'SIGKILL');
 		}
+		expect(connectionFolder).toBeDefined();
 		expect(await processesLeftAfter(marker)).toEqual([]);
+		expect(existsSync(connectionFolder!)).toBe(false);
 	});
 });

@@ -104,7 +104,7 @@ describe('runNotebook', () => {
 	});
 
 	test.each([
-		{params: ['DELAY_MS=soon'], message: 'DELAY_MS must be a number, got "soon"'},
+		{params: ['DELAY_MS=soon'], message: 'DELAY_MS must be a decimal number, got "soon"'},
 		{params: ['LIVE=yes'], message: 'LIVE must be true or false'},
 		{params: ['SPEED=3'], message: 'declares no such name (it declares: DELAY_MS, LINK, LIVE)'},
 		{params: ['nonsense'], message: 'takes NAME=VALUE'},
@@ -135,8 +135,8 @@ describe('runNotebook', () => {
 		expect(streamText(codeCells(result.notebook)[0])).toBe('Header length 21\n');
 	});
 
-	test('leaves no process behind, not even one a cell started', async () => {
-		const result = await run('leaves-child');
+	test.each(['leaves-child', 'leaves-detached-child'])('leaves no process behind, not even one a cell started (%s)', async (name) => {
+		const result = await run(name);
 		expect(streamText(codeCells(result.notebook)[0])).toMatch(/^child \d+\n$/);
 	});
 

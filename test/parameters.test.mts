@@ -21,3 +21,15 @@ test('the injected cell declares each value again with its declared type', () =>
 		['// Parameters injected by the lesson runner (--param)', 'const DELAY_MS: number = 250;', 'const LINK: string = "it\'s \\"fast\\"";', 'const LIVE: boolean = true;'].join('\n'),
 	);
 });
+
+test.each(['0x10', '0b1', ' 16', '1_000', 'Infinity', ''])('refuses %j for a number: decimal only', (raw) => {
+	const declared = declaredParameters('const RECV_SIZE = 5120;');
+	expect(() => injectedParametersSource(declared, [`RECV_SIZE=${raw}`])).toThrow(/must be a decimal number/);
+});
+
+test('escapes the line and paragraph separators in a string, so the injected cell still compiles', () => {
+	const declared = declaredParameters("const LINK = 'book-run-1';");
+	const source = injectedParametersSource(declared, ['LINK=a\u2028b\u2029c']);
+	expect(source).toContain('const LINK: string = "a\\u2028b\\u2029c";');
+	expect(source).not.toMatch(/[\u2028\u2029]/);
+});

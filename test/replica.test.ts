@@ -224,6 +224,37 @@ describe('the replica refuses', () => {
 		expect(replica.connections[0]?.detail).toContain('300 ms');
 	});
 
+	test('a request that ends before its blank line (a half-close after a partial head) with 400, and closes', async () => {
+		const replica = await useReplica();
+		for (const partial of ['GET /cover3.jpg HTTP/1.0\r\n', '\x16\x03\x01\x02\x00\x01\x00', 'junk']) {
+			const answer = await new Promise<Buffer>((resolve, reject) => {
+				const pieces: Buffer[] = [];
+				const client: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => client.end(partial));
+				client.on('data', (data: Buffer) => pieces.push(data));
+				client.on('error', reject);
+				client.on('close', () => resolve(Buffer.concat(pieces)));
+			});
+			expect(splitResponse(answer).status.statusCode).toBe(400);
+		}
+		await replica.idle();
+		expect(replica.connections.map((log) => log.status)).toEqual([400, 400, 400]);
+	});
+
+	test('no connection from a client that connects and closes without a word: no socket left in CLOSE-WAIT', async () => {
+		const replica = await useReplica();
+		for (let i = 0; i < 20; i++) {
+			await new Promise<void>((resolve, reject) => {
+				const client: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => client.end());
+				client.on('error', reject);
+				client.on('close', () => resolve());
+			});
+		}
+		// idle() resolves only once the replica has closed every connection of its own.
+		await replica.idle();
+		expect(replica.connections).toHaveLength(20);
+		expect(replica.connections.every((log) => log.outcome === 'client-closed')).toBe(true);
+	});
+
 	test('a silent client with 408 too', async () => {
 		const replica = await useReplica({headTimeoutMs: 300});
 		const split = splitResponse(await rawExchange(replica.port, ''));
@@ -316,6 +347,13 @@ describe('startReplica', () => {
 		expect(error.message).toContain(`127.0.0.1:${first.port}`);
 		expect(error.message).toContain('EADDRINUSE');
 	});
+
+	test.each([{maxHeadBytes: 0}, {stallTimeoutMs: Number.NaN}, {headTimeoutMs: 2 ** 31}, {keepLogs: -1}, {port: 70000}])(
+		'rejects %o with a RangeError that names the option',
+		async (options) => {
+			await expect(startReplica(options)).rejects.toThrow(new RegExp(`^${Object.keys(options)[0]} must be a whole number`));
+		},
+	);
 
 	test('rejects an unknown link profile, listing the known ones', async () => {
 		await expect(startReplica({link: 'dial-up' as never})).rejects.toThrow(/book-run-1, book-run-2, realistic, fast/);

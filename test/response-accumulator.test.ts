@@ -36,6 +36,35 @@ describe('ResponseAccumulator', () => {
 		expect(data.toString('latin1')).toMatch(/\r\n\r\nab$/);
 	});
 
+	test('allocates no more than 64 MiB on the word of a Content-Length, and keeps no big buffer alive', () => {
+		const destinations: Buffer[] = [];
+		const accumulator = new ResponseAccumulator((buffer) => destinations.push(buffer));
+		accumulator.add(head('Content-Length: 1000000000'));
+		accumulator.add(Buffer.alloc(100, 7));
+		expect(destinations.map((buffer) => buffer.length)).toEqual([64 * 1024 * 1024]);
+		const data = accumulator.data();
+		expect(data.length).toBe(head('Content-Length: 1000000000').length + 100);
+		expect(data.buffer.byteLength).toBeLessThan(1024 * 1024);
+	});
+
+	test('grows past what it allocated in advance as the bytes come, up to the Content-Length, losing none', () => {
+		const destinations: Buffer[] = [];
+		const accumulator = new ResponseAccumulator((buffer) => destinations.push(buffer));
+		const header = head('Content-Length: 100000000');
+		accumulator.add(header);
+		const piece = Buffer.alloc(1024 * 1024);
+		for (let sent = 0; sent < 100_000_000; sent += piece.length) {
+			const part = piece.subarray(0, Math.min(piece.length, 100_000_000 - sent));
+			part.fill(sent / piece.length);
+			accumulator.add(part);
+		}
+		expect(destinations.map((buffer) => buffer.length)).toEqual([64 * 1024 * 1024, header.length + 100_000_000]);
+		const data = accumulator.data();
+		expect(data.length).toBe(header.length + 100_000_000);
+		expect(data[header.length + 5 * 1024 * 1024]).toBe(5);
+		expect(data[data.length - 1]).toBe(Math.floor((100_000_000 - 1) / piece.length));
+	});
+
 	test('finds the blank line even when it arrives one byte per recv', () => {
 		const bytes = Buffer.concat([head('Content-Length: 3'), Buffer.from('xyz')]);
 		const {data, destination} = gather([...bytes].map((byte) => Buffer.from([byte])));

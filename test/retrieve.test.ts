@@ -19,6 +19,7 @@ import {
 	runningCounts,
 } from './helpers/chapter';
 import {rejectionOf} from './helpers/rejection';
+import {useReplica} from './helpers/replica';
 import {type Burst, cutIntoBursts, startBurstServer, startTcpServer} from './helpers/tcp-server';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -161,5 +162,11 @@ describe('retrieve', () => {
 		{maxBytes: 0},
 	])('rejects %o with a RangeError before connecting', async (bad) => {
 		await expect(retrieve({host: '127.0.0.1', port: 9, request: 'x', ...bad})).rejects.toThrow(RangeError);
+	});
+
+	test('rejects a request that is neither a string nor bytes with a TypeError, before it connects', async () => {
+		const replica = await useReplica();
+		await expect(retrieve({host: replica.host, port: replica.port, request: 42 as never})).rejects.toThrow(TypeError);
+		expect(replica.connections).toHaveLength(0);
 	});
 });

@@ -1,10 +1,10 @@
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {describe, expect, onTestFinished, test} from 'vitest';
 import {splitResponse} from '../lib/index';
 import {CHAPTER_REQUEST, RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts} from './helpers/chapter';
-import {rawExchange} from './helpers/replica';
+import {rawExchange, useReplica} from './helpers/replica';
 import {PROJECT_ROOT, runScript, spawnScript, waitForLine} from './helpers/run-script';
 
 const COVER_PATH = path.join(PROJECT_ROOT, 'lib', 'data', 'cover3.jpg');
@@ -38,6 +38,30 @@ describe('npm run serve', () => {
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('--link must be one of book-run-1, book-run-2, realistic, fast');
 		expect(result.stderr).toContain('usage: npm run serve');
+	});
+
+	test.each([
+		{args: ['--port', '70000'], message: '--port must be a whole number from 0 to 65535, got 70000'},
+		{args: ['--host='], message: '--host needs an address'},
+		{args: ['--prot', '8080'], message: 'unknown option --prot'},
+	])('refuses $args with exit code 2', async ({args, message}) => {
+		const result = await runScript('serve.mts', args);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain(message);
+	});
+
+	test('shows the control characters of a request line as \\xNN, never raw to the terminal', async () => {
+		const server = spawnScript('serve.mts', ['--port', '0']);
+		let output = '';
+		server.stdout.on('data', (data: Buffer) => (output += data.toString()));
+		const [, , port] = await waitForLine(server, /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/m);
+		await rawExchange(Number(port), 'GET /\u001b[2Jcover3.jpg HTTP/1.0\r\n\r\n');
+		await waitForLine(server, /404/);
+		const exited = new Promise((resolve) => server.once('exit', resolve));
+		server.kill('SIGINT');
+		await exited;
+		expect(output).not.toContain('\u001b');
+		expect(output).toContain('GET /\\x1b[2Jcover3.jpg');
 	});
 
 	test('documents every link profile in --help', async () => {
@@ -75,6 +99,42 @@ describe('npm run fetch', () => {
 		expect(result.stderr).toContain('ERR_LIVE_UNAVAILABLE');
 		expect(result.stderr).toContain('127.0.0.1:1');
 		expect(result.stderr).toContain('built-in replica');
+	});
+
+	test('takes the URL after --live as the URL, not as the value of --live', async () => {
+		const replica = await useReplica();
+		const result = await runScript('fetch.mts', ['--live', `http://127.0.0.1:${replica.port}/cover3.jpg`, '--out', '/dev/null']);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toContain('Header length 240');
+		expect(replica.connections.some((log) => log.status === 200)).toBe(true);
+	});
+
+	test('gives up past --max-bytes, saying so, instead of filling memory', async () => {
+		const result = await runScript('fetch.mts', ['--max-bytes', '10000', '--out', '/dev/null']);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('ERR_RESPONSE_TOO_LARGE');
+		expect(result.stderr).toContain('maxBytes (10000)');
+	});
+
+	test.each([
+		{args: ['--recv', '-5'], message: 'unknown option -5 (a value that starts with "-" needs the --name=value form'},
+		{args: ['--recv=-5'], message: '--recv must be a whole number of at least 1, got -5'},
+		{args: ['--recv', '0x10'], message: '--recv must be a whole number of at least 1, got 0x10'},
+		{args: ['--chek'], message: 'unknown option --chek'},
+	])('refuses $args with exit code 2 and a message that names what is wrong', async ({args, message}) => {
+		const result = await runScript('fetch.mts', args);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain(message);
+	});
+
+	test('does not save an error page where the picture goes', async () => {
+		const folder = await temporaryFolder();
+		const out = path.join(folder, 'stuff.jpg');
+		await writeFile(out, 'the picture from before');
+		const result = await runScript('fetch.mts', ['http://data.pr4e.org/no-such-picture.jpg', '--out', out]);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('not saved: the server answered 404');
+		expect(await readFile(out, 'utf8')).toBe('the picture from before');
 	});
 
 	test('rejects a URL that is not http:// with exit code 2', async () => {

@@ -273,6 +273,11 @@ describe('connect', () => {
 		expect(error.message).toContain(`${listener.host}:${listener.port}`);
 	});
 
+	test.each([0, -5, Number.NaN, 2 ** 31])('rejects timeoutMs %s with a RangeError, as a timer would fire at once past 2^31 - 1', async (timeoutMs) => {
+		const server = await startBurstServer([]);
+		await expect(Socket.connect(server.host, server.port, {timeoutMs})).rejects.toThrow(RangeError);
+	});
+
 	test.each([0, -1, 65536, 80.5])('rejects port %s with a RangeError', async (port) => {
 		await expect(Socket.connect('127.0.0.1', port)).rejects.toThrow(RangeError);
 	});

@@ -8,13 +8,18 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {randomUUID} from 'node:crypto';
+import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import * as zmq from 'zeromq';
 import {freePorts} from '../free-ports.mjs';
 import type {KernelSpec} from './kernelspec.mjs';
 import {type JupyterMessage, MessageCodec} from './wire.mjs';
 
-const GUARD = fileURLToPath(new URL('./kernel-guard.cjs', import.meta.url));
+const GUARDIAN = fileURLToPath(new URL('./kernel-guardian.cjs', import.meta.url));
+const {TAG_VARIABLE, killTaggedProcesses} = createRequire(import.meta.url)('./tagged-processes.cjs') as {
+	TAG_VARIABLE: string;
+	killTaggedProcesses: (tag: string) => number;
+};
 
 /** How a cell's execution ended. */
 export type ExecuteStatus = 'ok' | 'error' | 'abort' | 'timeout' | 'dead';
@@ -50,6 +55,10 @@ export class Kernel {
 	readonly #control: zmq.Dealer;
 	readonly #iopub: zmq.Subscriber;
 	readonly #folder: string;
+	/** In the environment of the kernel and of every process it starts (see tagged-processes.cjs). */
+	readonly #tag: string;
+	/** Ends the kernel if this process dies without cleaning up (see kernel-guardian.cjs). */
+	readonly #guardian: ChildProcess | undefined;
 	/** Every request sent, by msg_id; iopub messages are routed to them, late ones included. */
 	readonly #requests = new Map<string, Pending>();
 	readonly #sendQueues = new Map<zmq.Dealer, Promise<void>>();
@@ -58,8 +67,10 @@ export class Kernel {
 	#exit: string | undefined;
 	readonly #exited: Promise<void>;
 
-	private constructor(child: ChildProcess, key: string, folder: string) {
+	private constructor(child: ChildProcess, key: string, folder: string, tag: string, guardian: ChildProcess | undefined) {
 		this.#child = child;
+		this.#tag = tag;
+		this.#guardian = guardian;
 		this.#codec = new MessageCodec(key);
 		this.#folder = folder;
 		this.#shell = new zmq.Dealer({linger: 0});
@@ -85,6 +96,7 @@ export class Kernel {
 		const folder = await mkdtemp(path.join(tmpdir(), 'lesson-kernel-'));
 		const ports = await freePorts(5);
 		const key = randomUUID();
+		const tag = randomUUID();
 		const connection = {
 			transport: 'tcp',
 			ip: '127.0.0.1',
@@ -104,15 +116,12 @@ export class Kernel {
 			cwd: options.cwd,
 			// Its own process group, so that killing the group also ends whatever cell code started.
 			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-			env: {
-				...process.env,
-				...spec.env,
-				LESSON_RUNNER_LIFELINE: '3',
-				NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${JSON.stringify(GUARD)}`.trim(),
-			},
+			stdio: ['ignore', 'pipe', 'pipe'],
+			// The tag finds the processes cell code starts even when they leave the group (see tagged-processes.cjs).
+			env: {...process.env, ...spec.env, [TAG_VARIABLE]: tag},
 		});
-		const kernel = new Kernel(child, key, folder);
+		const guardian = child.pid === undefined ? undefined : startGuardian(child.pid, folder, tag, spec.env);
+		const kernel = new Kernel(child, key, folder, tag, guardian);
 		Kernel.#running.add(kernel);
 		child.once('error', (error) => {
 			kernel.#exit = `could not be started: ${error.message}`;
@@ -211,11 +220,14 @@ export class Kernel {
 				// The group is already gone.
 			}
 		}
+		// Whatever cell code started and sent out of the group (detached, or a daemon) goes too.
+		killTaggedProcesses(this.#tag);
 		if (this.#child.exitCode === null && this.#child.signalCode === null && pid !== undefined) {
 			await Promise.race([this.#exited, delay(5000)]);
 		}
 		for (const socket of [this.#shell, this.#control, this.#iopub]) socket.close();
 		await rm(this.#folder, {recursive: true, force: true});
+		this.#guardian?.stdin?.end('done\n');
 	}
 
 	async #waitUntilReady(timeoutMs: number): Promise<void> {
@@ -300,4 +312,23 @@ async function settledWithin(done: Promise<void>, isDone: () => boolean, ms: num
 
 function delay(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Starts the guardian of a kernel: a process of its own, in a process group of its own (so that whatever
+ * ends the runner's group does not end it first), that ends the kernel if the runner dies. It carries the
+ * kernelspec's environment too, so that a test can find it like the kernel.
+ */
+function startGuardian(kernelPid: number, folder: string, tag: string, env: Record<string, string> | undefined): ChildProcess {
+	const guardian = spawn(process.execPath, [GUARDIAN, String(kernelPid), folder, tag], {
+		detached: true,
+		stdio: ['pipe', 'ignore', 'ignore'],
+		env: {...process.env, ...env},
+	});
+	// Neither the guardian nor its pipe may keep the runner alive.
+	guardian.unref();
+	(guardian.stdin as (typeof guardian.stdin & {unref?: () => void}) | null)?.unref?.();
+	guardian.on('error', () => {});
+	guardian.stdin?.on('error', () => {});
+	return guardian;
 }

@@ -34,6 +34,10 @@ export function projectKernelSpec(name: 'tslab' | 'jslab'): KernelSpec {
  */
 export function findKernelSpec(name: string): KernelSpec {
 	if (name === 'tslab' || name === 'jslab') return projectKernelSpec(name);
+	// Jupyter's own rule for kernel names; it also keeps a notebook from naming ../../anything/kernel.json.
+	if (!/^[A-Za-z0-9._-]+$/.test(name) || /^\.+$/.test(name)) {
+		throw new Error(`The kernelspec name ${JSON.stringify(name)} is not a kernel name (letters, digits, ".", "_" and "-" only)`);
+	}
 	const folders = [
 		...(process.env['JUPYTER_PATH'] ?? '').split(path.delimiter).filter(Boolean),
 		path.join(homedir(), '.local', 'share', 'jupyter'),

@@ -1,7 +1,7 @@
 /** Reading and writing .ipynb files the way Jupyter does, so that a rewrite changes only what changed. */
 import type {ICell, ICodeCell, INotebookContent, IOutput, MultilineString} from '@jupyterlab/nbformat';
 import {randomUUID} from 'node:crypto';
-import {readFile, rename, rm, writeFile} from 'node:fs/promises';
+import {chmod, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {joinText} from './outputs.mjs';
 
@@ -24,6 +24,12 @@ export async function readNotebook(file: string): Promise<Notebook> {
 	}
 	if (notebook.nbformat !== 4 || !Array.isArray(notebook.cells)) {
 		throw new NotebookFileError(`${file} is not an nbformat 4 notebook (nbformat ${String(notebook.nbformat)})`);
+	}
+	const isText = (value: unknown): boolean => typeof value === 'string' || (Array.isArray(value) && value.every((line) => typeof line === 'string'));
+	for (const [index, cell] of notebook.cells.entries()) {
+		const shapeless = cell === null || typeof cell !== 'object' || typeof cell.cell_type !== 'string' || !isText(cell.source);
+		if (shapeless) throw new NotebookFileError(`${file}: cell ${index + 1} has no cell_type or no source text, as nbformat 4 requires`);
+		if (cell.metadata === undefined || cell.metadata === null) cell.metadata = {};
 	}
 	return notebook;
 }
@@ -62,15 +68,29 @@ export function serializeNotebook(notebook: Notebook): string {
 	return `${JSON.stringify(sortKeys(splitMultiline(normalizeNotebook(notebook))), null, 1)}\n`;
 }
 
-/** Writes the notebook atomically: a temporary file beside it, then a rename, so a crash never leaves half a file. */
-export async function writeNotebook(file: string, notebook: Notebook): Promise<void> {
+/**
+ * Writes the notebook atomically: a temporary file beside it, then a rename, so a crash never leaves half a
+ * file. Replacing a notebook keeps its file mode. `unchangedSince`: the file's text when it was read; if it
+ * is different now (someone edited the notebook while it ran), nothing is written, and neither is it over
+ * a read-only notebook. Both are a NotebookFileError that says so.
+ */
+export async function writeNotebook(file: string, notebook: Notebook, options: {unchangedSince?: string} = {}): Promise<void> {
+	const existing = await stat(file).catch(() => undefined);
+	if (options.unchangedSince !== undefined) {
+		if (existing && (existing.mode & 0o222) === 0) throw new NotebookFileError(`${file} is read-only: not updated`);
+		const now = await readFile(file, 'utf8').catch(() => undefined);
+		if (now !== options.unchangedSince) {
+			throw new NotebookFileError(`${file} ${now === undefined ? 'is gone' : 'was changed'} while it ran: not overwritten, so no edit is lost`);
+		}
+	}
 	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
 	try {
-		await writeFile(temporary, serializeNotebook(notebook));
+		await writeFile(temporary, serializeNotebook(notebook), existing ? {mode: existing.mode & 0o7777} : {});
+		if (existing) await chmod(temporary, existing.mode & 0o7777);
 		await rename(temporary, file);
 	} catch (error) {
 		await rm(temporary, {force: true});
-		throw error;
+		throw new NotebookFileError(`Cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 	}
 }
 

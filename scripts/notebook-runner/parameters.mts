@@ -62,14 +62,18 @@ export function injectedParametersSource(declared: Parameter[], assignments: str
 function literal(parameter: Parameter, raw: string): string {
 	switch (parameter.type) {
 		case 'number': {
+			// Decimal only, as a learner writes it: Number() would also take 0x10, 0b1 or " 16 ".
 			const value = Number(raw);
-			if (raw.trim() === '' || !Number.isFinite(value)) throw new ParameterError(`--param ${parameter.name} must be a number, got "${raw}"`);
+			if (!/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw) || !Number.isFinite(value)) {
+				throw new ParameterError(`--param ${parameter.name} must be a decimal number, got "${raw}"`);
+			}
 			return String(value);
 		}
 		case 'boolean':
 			if (raw !== 'true' && raw !== 'false') throw new ParameterError(`--param ${parameter.name} must be true or false, got "${raw}"`);
 			return raw;
 		case 'string':
-			return JSON.stringify(raw);
+			// JSON leaves U+2028 and U+2029 as they are, and TypeScript reads them as line ends inside a string.
+			return JSON.stringify(raw).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 	}
 }
