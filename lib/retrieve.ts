@@ -5,6 +5,9 @@ import {beginCall} from './interrupts';
 import {ResponseAccumulator} from './response-accumulator';
 import {checkSize, Socket} from './socket';
 
+/** The longest delay Node's timers can hold; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** One `recv` that returned bytes, as the chapter prints it: `size count`. */
 export interface Chunk {
 	/** Bytes this recv returned. */
@@ -61,8 +64,8 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 	const recvSize = options.recvSize ?? 5120;
 	const delayMs = options.delayMs ?? 0;
 	checkSize('recvSize', recvSize);
-	if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
-		throw new RangeError(`delayMs must be a number of milliseconds, 0 or more, got ${delayMs}`);
+	if (!(delayMs >= 0) || !(delayMs <= MAX_TIMER_MS)) {
+		throw new RangeError(`delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${delayMs}`);
 	}
 	if (options.maxBytes !== undefined) checkSize('maxBytes', options.maxBytes);
 	// Checked before connecting, so that a bad request never leaves a socket open.

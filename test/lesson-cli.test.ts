@@ -138,6 +138,21 @@ describe('npm run lesson', () => {
 		expect(result.stdout).toContain('1 passed, 1 failed');
 	});
 
+	test.each([
+		{what: 'a kernelspec name with path separators', change: (nb: {metadata: {kernelspec: {name: string}}}) => void (nb.metadata.kernelspec.name = '../../x'), message: 'is not a kernel name'},
+		{what: 'a cell whose source is null', change: (nb: {cells: Array<{source: unknown}>}) => void (nb.cells[0]!.source = null), message: 'cell 1 has no cell_type or no source text'},
+	])('refuses $what with a message, and still ends with the summary', async ({change, message}) => {
+		const folder = await scratchFolder();
+		const bad = path.join(folder, 'bad.ipynb');
+		const notebook = JSON.parse(await readFile(path.join(PROJECT_ROOT, fixture('good')), 'utf8'));
+		change(notebook);
+		await writeFile(bad, JSON.stringify(notebook));
+		const result = await lesson([bad, fixture('good')]);
+		expect(result.code).toBe(1);
+		expect(`${result.stdout}${result.stderr}`).toContain(message);
+		expect(result.stdout).toContain('1 passed, 1 failed');
+	});
+
 	test('says clearly when a notebook is not valid JSON', async () => {
 		const folder = await scratchFolder();
 		const broken = path.join(folder, 'broken.ipynb');

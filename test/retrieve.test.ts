@@ -159,6 +159,7 @@ describe('retrieve', () => {
 		{recvSize: 5120.5},
 		{delayMs: -1},
 		{delayMs: Number.NaN},
+		{delayMs: 2 ** 31},
 		{maxBytes: 0},
 	])('rejects %o with a RangeError before connecting', async (bad) => {
 		await expect(retrieve({host: '127.0.0.1', port: 9, request: 'x', ...bad})).rejects.toThrow(RangeError);
