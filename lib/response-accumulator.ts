@@ -3,26 +3,29 @@ import {splitResponse} from './split-response';
 /** Look for Content-Length only in the first this-many bytes; a longer head is gathered the plain way. */
 const HEAD_SEARCH_BYTES = 64 * 1024;
 /**
- * The most allocated in advance on the word of a server's Content-Length, in bytes. A longer response
- * grows its buffer as its bytes actually arrive (fourfold each time, up to what Content-Length said), so a
- * server that claims a gigabyte and sends a hundred bytes costs no gigabyte.
+ * A server's Content-Length is believed in proportion to the bytes that back it: a response up to this
+ * size gets its whole buffer at once; a bigger one only once a sixteenth of its body has actually arrived
+ * (until then its bytes are kept in pieces, copied over then). A server that claims a gigabyte and sends a
+ * hundred bytes costs no gigabyte, and a real download copies a sixteenth of itself once.
  */
-const PREALLOCATE_AT_MOST = 64 * 1024 * 1024;
-const GROWTH = 4;
+const ALLOCATE_AT_ONCE_BYTES = 1024 * 1024;
+const EVIDENCE_SHARE = 16;
 
 /**
  * Gathers a response's bytes in linear time and, when it can, in one buffer with no copy at all: once
- * the header is in and names a Content-Length, it allocates the whole response (up to 64 MiB in advance,
- * growing as the bytes come) and asks the socket to read into it (`onDestination`, called again when it
- * grows), so each later recv returns bytes already in place. A response without Content-Length, or longer
- * than it said, is kept in pieces and joined once at the end.
+ * the header is in and names a Content-Length, it allocates the whole response (a big one once part of
+ * it has come, see EVIDENCE_SHARE) and asks the socket to read into it (`onDestination`), so each later
+ * recv returns bytes already in place. A response without Content-Length, or longer than it said, is kept
+ * in pieces and joined once at the end.
  */
 export class ResponseAccumulator {
 	#pieces: Buffer[] = [];
 	#count = 0;
 	#destination: Buffer | undefined;
-	/** The whole response's length by its Content-Length, once known; the destination grows up to it. */
+	/** The whole response's length by its Content-Length, once known and not yet allocated. */
 	#expectedTotal = 0;
+	/** How many bytes must have arrived before that length is allocated. */
+	#allocateAt = 0;
 	#lookForLength: boolean;
 	/** The last bytes already searched for the blank line, in case it straddles two recvs. */
 	#searchedTail = Buffer.alloc(0);
@@ -45,7 +48,6 @@ export class ResponseAccumulator {
 	}
 
 	add(data: Buffer): void {
-		if (this.#destination && this.#count + data.length > this.#destination.length) this.#grow(this.#count + data.length);
 		const destination = this.#destination;
 		if (destination && this.#count + data.length <= destination.length) {
 			const inPlace = data.buffer === destination.buffer && data.byteOffset === destination.byteOffset + this.#count;
@@ -60,6 +62,7 @@ export class ResponseAccumulator {
 		}
 		this.#count += data.length;
 		if (this.#lookForLength && !this.#destination) this.#preallocate(data);
+		if (this.#expectedTotal > 0 && this.#count >= this.#allocateAt) this.#allocate();
 	}
 
 	/** Everything received, in one buffer. */
@@ -69,16 +72,6 @@ export class ResponseAccumulator {
 		const data = destination.subarray(0, this.#count);
 		// A response that stopped far short of its Content-Length must not keep the big buffer alive.
 		return this.#count < destination.length / 2 ? Buffer.from(data) : data;
-	}
-
-	/** A bigger destination for a response that is longer than what was allocated in advance. */
-	#grow(needed: number): void {
-		const destination = this.#destination!;
-		if (destination.length >= this.#expectedTotal) return; // past Content-Length: add() goes on in pieces
-		const grown = Buffer.allocUnsafe(Math.min(this.#expectedTotal, Math.max(destination.length * GROWTH, needed)));
-		destination.copy(grown, 0, 0, this.#count);
-		this.#destination = grown;
-		this.onDestination(grown);
 	}
 
 	#preallocate(latest: Buffer): void {
@@ -104,8 +97,17 @@ export class ResponseAccumulator {
 		}
 		if (total < this.#count || total > this.maxBytes) return;
 		this.#expectedTotal = total;
-		const destination = Buffer.allocUnsafe(Math.min(total, Math.max(PREALLOCATE_AT_MOST, this.#count)));
-		head.copy(destination);
+		this.#allocateAt = total <= ALLOCATE_AT_ONCE_BYTES ? 0 : this.#count + Math.ceil((total - this.#count) / EVIDENCE_SHARE);
+	}
+
+	/** The one buffer for the whole response, once its Content-Length is believed (see EVIDENCE_SHARE). */
+	#allocate(): void {
+		const total = this.#expectedTotal;
+		this.#expectedTotal = 0;
+		if (this.#count > total) return; // longer than it said: it stays in pieces
+		const destination = Buffer.allocUnsafe(total);
+		let offset = 0;
+		for (const piece of this.#pieces) offset += piece.copy(destination, offset);
 		this.#destination = destination;
 		this.#pieces = [];
 		this.onDestination(destination);
