@@ -7,7 +7,7 @@ import {describe, expect, onTestFinished, test} from 'vitest';
 import {ListenError, retrieve, splitResponse, startReplica} from '../lib/index';
 import {CHAPTER_REQUEST, RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts, SLEEPING_RUN_1_SIZES} from './helpers/chapter';
 import {rejectionOf} from './helpers/rejection';
-import {rawExchange, useReplica} from './helpers/replica';
+import {halfClosedExchange, rawExchange, useReplica} from './helpers/replica';
 
 const COVER = readFileSync(path.join(__dirname, '..', 'lib', 'data', 'cover3.jpg'));
 const ROMEO = readFileSync(path.join(__dirname, '..', 'lib', 'data', 'romeo.txt'));
@@ -60,13 +60,7 @@ describe('the replica answers the chapter request', () => {
 
 	test('while a client that shuts down its sending side after the request still gets it all', async () => {
 		const replica = await useReplica({link: 'fast'});
-		const response = await new Promise<Buffer>((resolve, reject) => {
-			const pieces: Buffer[] = [];
-			const socket: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => socket.end(CHAPTER_REQUEST));
-			socket.on('data', (data: Buffer) => pieces.push(data));
-			socket.on('error', reject);
-			socket.on('close', () => resolve(Buffer.concat(pieces)));
-		});
+		const response = await halfClosedExchange(replica.port, CHAPTER_REQUEST);
 		expect(response.length).toBe(70301);
 	});
 });
@@ -227,13 +221,7 @@ describe('the replica refuses', () => {
 	test('a request that ends before its blank line (a half-close after a partial head) with 400, and closes', async () => {
 		const replica = await useReplica();
 		for (const partial of ['GET /cover3.jpg HTTP/1.0\r\n', '\x16\x03\x01\x02\x00\x01\x00', 'junk']) {
-			const answer = await new Promise<Buffer>((resolve, reject) => {
-				const pieces: Buffer[] = [];
-				const client: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => client.end(partial));
-				client.on('data', (data: Buffer) => pieces.push(data));
-				client.on('error', reject);
-				client.on('close', () => resolve(Buffer.concat(pieces)));
-			});
+			const answer = await halfClosedExchange(replica.port, partial);
 			expect(splitResponse(answer).status.statusCode).toBe(400);
 		}
 		await replica.idle();
@@ -242,13 +230,7 @@ describe('the replica refuses', () => {
 
 	test('no connection from a client that connects and closes without a word: no socket left in CLOSE-WAIT', async () => {
 		const replica = await useReplica();
-		for (let i = 0; i < 20; i++) {
-			await new Promise<void>((resolve, reject) => {
-				const client: net.Socket = net.connect({host: '127.0.0.1', port: replica.port}, () => client.end());
-				client.on('error', reject);
-				client.on('close', () => resolve());
-			});
-		}
+		for (let i = 0; i < 20; i++) expect(await halfClosedExchange(replica.port, '')).toHaveLength(0);
 		// idle() resolves only once the replica has closed every connection of its own.
 		await replica.idle();
 		expect(replica.connections).toHaveLength(20);

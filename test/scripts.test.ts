@@ -40,16 +40,6 @@ describe('npm run serve', () => {
 		expect(result.stderr).toContain('usage: npm run serve');
 	});
 
-	test.each([
-		{args: ['--port', '70000'], message: '--port must be a whole number from 0 to 65535, got 70000'},
-		{args: ['--host='], message: '--host needs an address'},
-		{args: ['--prot', '8080'], message: 'unknown option --prot'},
-	])('refuses $args with exit code 2', async ({args, message}) => {
-		const result = await runScript('serve.mts', args);
-		expect(result.code).toBe(2);
-		expect(result.stderr).toContain(message);
-	});
-
 	test('shows the control characters of a request line as \\xNN, never raw to the terminal', async () => {
 		const server = spawnScript('serve.mts', ['--port', '0']);
 		let output = '';
@@ -116,17 +106,6 @@ describe('npm run fetch', () => {
 		expect(result.stderr).toContain('maxBytes (10000)');
 	});
 
-	test.each([
-		{args: ['--recv', '-5'], message: 'unknown option -5 (a value that starts with "-" needs the --name=value form'},
-		{args: ['--recv=-5'], message: '--recv must be a whole number of at least 1, got -5'},
-		{args: ['--recv', '0x10'], message: '--recv must be a whole number of at least 1, got 0x10'},
-		{args: ['--chek'], message: 'unknown option --chek'},
-	])('refuses $args with exit code 2 and a message that names what is wrong', async ({args, message}) => {
-		const result = await runScript('fetch.mts', args);
-		expect(result.code).toBe(2);
-		expect(result.stderr).toContain(message);
-	});
-
 	test('does not save an error page where the picture goes', async () => {
 		const folder = await temporaryFolder();
 		const out = path.join(folder, 'stuff.jpg');
@@ -141,5 +120,21 @@ describe('npm run fetch', () => {
 		const result = await runScript('fetch.mts', ['https://data.pr4e.org/cover3.jpg']);
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('only http:// URLs');
+	});
+});
+
+describe('command-line mistakes', () => {
+	test.each([
+		{script: 'serve.mts', args: ['--port', '70000'], message: '--port must be a whole number from 0 to 65535, got 70000'},
+		{script: 'serve.mts', args: ['--host='], message: '--host needs an address'},
+		{script: 'serve.mts', args: ['--prot', '8080'], message: 'unknown option --prot'},
+		{script: 'fetch.mts', args: ['--recv', '-5'], message: 'unknown option -5 (a value that starts with "-" needs the --name=value form'},
+		{script: 'fetch.mts', args: ['--recv=-5'], message: '--recv must be a whole number of at least 1, got -5'},
+		{script: 'fetch.mts', args: ['--recv', '0x10'], message: '--recv must be a whole number of at least 1, got 0x10'},
+		{script: 'fetch.mts', args: ['--chek'], message: 'unknown option --chek'},
+	])('$script $args: exit code 2 and a message that names what is wrong', async ({script, args, message}) => {
+		const result = await runScript(script, args);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain(message);
 	});
 });

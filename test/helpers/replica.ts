@@ -30,3 +30,17 @@ export function rawExchange(port: number, request: string | Buffer, timeoutMs = 
 		});
 	});
 }
+
+/**
+ * Sends `request` and at once shuts down its own sending side (a half-close, as `curl` and scanners may),
+ * then resolves with everything the server sent until it closed.
+ */
+export function halfClosedExchange(port: number, request: string | Buffer): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const pieces: Buffer[] = [];
+		const socket: net.Socket = net.connect({host: '127.0.0.1', port}, () => socket.end(request));
+		socket.on('data', (data: Buffer) => pieces.push(data));
+		socket.on('error', reject);
+		socket.on('close', () => resolve(Buffer.concat(pieces)));
+	});
+}
