@@ -9,6 +9,8 @@ export interface Cli<Flags> {
 	/** The whole `--help` text, usage line first. */
 	readonly help: string;
 	readonly parse: minimist.Opts;
+	/** Hand every argument but --help to `main` untouched, in `_` (for a script that passes them on). */
+	readonly passThrough?: boolean;
 	readonly main: (args: minimist.ParsedArgs & Flags) => Promise<number | void>;
 }
 
@@ -17,6 +19,12 @@ export interface Cli<Flags> {
  * exits 2, any other error prints its message (and code, for library errors) and exits 1.
  */
 export function runCli<Flags>(cli: Cli<Flags>): void {
+	if (cli.passThrough) {
+		const raw = process.argv.slice(2);
+		if (raw.includes('--help')) process.stdout.write(`${cli.help.trim()}\n`);
+		else finish(cli, cli.main({_: raw} as unknown as minimist.ParsedArgs & Flags));
+		return;
+	}
 	const known = new Set([...toArray(cli.parse.string), ...toArray(cli.parse.boolean), 'help']);
 	const unknown: string[] = [];
 	const args = minimist(process.argv.slice(2), {
@@ -40,7 +48,12 @@ export function runCli<Flags>(cli: Cli<Flags>): void {
 		process.stdout.write(`${cli.help.trim()}\n`);
 		return;
 	}
-	cli.main(args as minimist.ParsedArgs & Flags).then(
+	finish(cli, cli.main(args as minimist.ParsedArgs & Flags));
+}
+
+/** The one exit-code handler: a UsageError exits 2 with the usage line, any other error 1. */
+function finish<Flags>(cli: Cli<Flags>, run: Promise<number | void>): void {
+	run.then(
 		(code) => {
 			process.exitCode = code ?? 0;
 		},

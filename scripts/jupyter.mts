@@ -45,4 +45,4 @@ async function main(args: {_: string[]}): Promise<number> {
 	});
 }
 
-runCli<{_: string[]}>({help: HELP, parse: {}, main});
+runCli<{_: string[]}>({help: HELP, parse: {}, passThrough: true, main});

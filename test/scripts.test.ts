@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
@@ -136,5 +137,14 @@ describe('command-line mistakes', () => {
 		const result = await runScript(script, args);
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain(message);
+	});
+});
+
+describe('npm run jupyter', () => {
+	const jupyter = ['jupyter-lab', 'jupyter-notebook'].some((name) => spawnSync('which', [name]).status === 0);
+	test.skipIf(!jupyter)('passes the options after -- on to Jupyter (here --version, which prints and exits)', async () => {
+		const result = await runScript('jupyter.mts', ['--version']);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toMatch(/^\d+\.\d+/m);
 	});
 });
