@@ -8,12 +8,23 @@ export interface KernelQueues {
 	readonly sendQueue: number;
 }
 
+/** Every TCP connection's queues at one moment, looked up by local and remote port. */
+export interface KernelQueueTable {
+	get(localPort: number, remotePort: number): KernelQueues | undefined;
+}
+
 /**
  * The kernel's queues for the connection from `localPort` to `remotePort`, read from Linux's
  * /proc/net/tcp and /proc/net/tcp6 as `ss -tn` reads them; undefined where there is no such file (not
  * Linux) or no such connection. This is how the lesson shows where unread bytes wait.
  */
 export function kernelQueues(localPort: number, remotePort: number): KernelQueues | undefined {
+	return kernelQueueTable().get(localPort, remotePort);
+}
+
+/** All connections' queues in one reading, for a look at both ends of a loopback connection at once. */
+export function kernelQueueTable(): KernelQueueTable {
+	const queues = new Map<string, KernelQueues>();
 	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
 		let text: string;
 		try {
@@ -23,14 +34,14 @@ export function kernelQueues(localPort: number, remotePort: number): KernelQueue
 		}
 		for (const line of text.split('\n').slice(1)) {
 			// sl local_address rem_address st tx_queue:rx_queue ...; addresses end in :PORT, in hex.
-			const [, local, remote, , queues] = line.trim().split(/\s+/);
-			if (!local || !remote || !queues) continue;
-			if (portOf(local) !== localPort || portOf(remote) !== remotePort) continue;
-			const [sendQueue, receiveQueue] = queues.split(':').map((hex) => Number.parseInt(hex, 16));
-			return {receiveQueue: receiveQueue ?? 0, sendQueue: sendQueue ?? 0};
+			const [, local, remote, , hexQueues] = line.trim().split(/\s+/);
+			if (!local || !remote || !hexQueues) continue;
+			const [sendQueue, receiveQueue] = hexQueues.split(':').map((hex) => Number.parseInt(hex, 16));
+			const key = `${portOf(local)}>${portOf(remote)}`;
+			if (!queues.has(key)) queues.set(key, {receiveQueue: receiveQueue ?? 0, sendQueue: sendQueue ?? 0});
 		}
 	}
-	return undefined;
+	return {get: (localPort, remotePort) => queues.get(`${localPort}>${remotePort}`)};
 }
 
 function portOf(address: string): number {

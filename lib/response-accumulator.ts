@@ -61,7 +61,7 @@ export class ResponseAccumulator {
 			this.#pieces.push(data);
 		}
 		this.#count += data.length;
-		if (this.#lookForLength && !this.#destination) this.#preallocate(data);
+		if (this.#lookForLength && !this.#destination) this.#readContentLength(data);
 		if (this.#expectedTotal > 0 && this.#count >= this.#allocateAt) this.#allocate();
 	}
 
@@ -74,7 +74,8 @@ export class ResponseAccumulator {
 		return this.#count < destination.length / 2 ? Buffer.from(data) : data;
 	}
 
-	#preallocate(latest: Buffer): void {
+	/** Finds the head's Content-Length and plans the response buffer (see #allocate). */
+	#readContentLength(latest: Buffer): void {
 		if (this.#count > HEAD_SEARCH_BYTES) {
 			this.#lookForLength = false;
 			return;

@@ -4,9 +4,7 @@ import {EmptyResponseError, LessonError, ResponseTooLargeError} from './errors';
 import {beginCall} from './interrupts';
 import {ResponseAccumulator} from './response-accumulator';
 import {checkSize, Socket} from './socket';
-
-/** The longest delay Node's timers can hold; a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
+import {MAX_TIMER_MS} from './timer-limit';
 
 /** One `recv` that returned bytes, as the chapter prints it: `size count`. */
 export interface Chunk {
@@ -36,8 +34,8 @@ export interface RetrieveOptions {
 	timeoutMs?: number;
 	/**
 	 * The most bytes to accept before giving up with `ResponseTooLargeError`. Default: no limit, so give
-	 * one for a server you do not trust (`npm run fetch` uses 64 MiB). Whatever the limit, no more than
-	 * 64 MiB is allocated in advance on the word of the server's Content-Length.
+	 * one for a server you do not trust (`npm run fetch` uses 64 MiB). Whatever the limit, a Content-Length
+	 * over 1 MiB is allocated only once a sixteenth of the body has arrived (see ResponseAccumulator).
 	 */
 	maxBytes?: number;
 }

@@ -9,6 +9,7 @@ import {
 } from './errors';
 import {beginCall, type InterruptibleCall} from './interrupts';
 import {ReadSlabs} from './read-slabs';
+import {MAX_TIMER_MS} from './timer-limit';
 
 /** Options for `Socket.connect`. */
 export interface SocketOptions {
@@ -321,9 +322,6 @@ function checkTimeout(timeoutMs: number): void {
 		throw new RangeError(`timeoutMs must be a positive number of milliseconds, at most ${MAX_TIMER_MS}, got ${timeoutMs}`);
 	}
 }
-
-/** The longest delay Node's timers can hold; a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Sizes are whole positive byte counts: recv(0) would be ambiguous with end of stream. */
 export function checkSize(name: string, value: number): void {

@@ -1,6 +1,7 @@
 import {accessSync, constants} from 'node:fs';
 import * as path from 'node:path';
 import {minimist} from 'zx';
+import {MAX_TIMER_MS} from '../lib/timer-limit.js';
 
 /** Thrown for a command-line mistake: printed with the usage line and exit code 2, without a stack. */
 export class UsageError extends Error {}
@@ -89,7 +90,7 @@ export function integerFlag(name: string, value: unknown, fallback: number, mini
 }
 
 /** The longest time limit Node's timers can hold, in whole seconds: a longer one would fire at once. */
-export const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / 1000);
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /** The first of these programs on PATH, by absolute path. */
 export function findOnPath(programs: string[]): string | undefined {
