@@ -1,7 +1,10 @@
 import type {ICodeCell, IDisplayData, IStream} from '@jupyterlab/nbformat';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {describe, expect, test} from 'vitest';
+import {describe, expect, onTestFinished, test} from 'vitest';
+import {Kernel} from '../scripts/notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../scripts/notebook-runner/kernelspec.mjs';
 import {isCodeCell, type Notebook} from '../scripts/notebook-runner/notebook-file.mjs';
 import {type RunOptions, runNotebook} from '../scripts/notebook-runner/run-notebook.mjs';
@@ -142,5 +145,24 @@ describe('runNotebook', () => {
 
 	test('says which notebook is unreadable', async () => {
 		await expect(runNotebook(fixture('no-such-notebook'))).rejects.toThrow(/Cannot read .*no-such-notebook.ipynb: ENOENT/);
+	});
+});
+
+describe('Kernel.start', () => {
+	test('starts the kernel again on fresh ports when one of its ports was taken before it could bind it', async () => {
+		const folder = await mkdtemp(path.join(tmpdir(), 'lesson-port-taken-'));
+		onTestFinished(() => rm(folder, {recursive: true, force: true}));
+		const tslab = projectKernelSpec('tslab');
+		const launcher = fileURLToPath(new URL('fixtures/port-taken-once.cjs', import.meta.url));
+		const spec = {...tslab, argv: [process.execPath, launcher, path.join(folder, 'tried'), ...tslab.argv]};
+		const started = Date.now();
+		const kernel = await Kernel.start(spec, {cwd: path.dirname(launcher)});
+		try {
+			expect(Date.now() - started).toBeLessThan(30_000);
+			const outcome = await kernel.execute('1 + 1', {timeoutMs: 30_000, onOutput: () => {}});
+			expect(outcome.status).toBe('ok');
+		} finally {
+			await kernel.shutdown();
+		}
 	});
 });

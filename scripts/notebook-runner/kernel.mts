@@ -33,6 +33,12 @@ export interface ExecuteOutcome {
 /** Thrown when a kernel cannot be started or stops answering. */
 export class KernelError extends Error {}
 
+/** A kernel could not bind one of the ports chosen for it; start() tries again on fresh ones. */
+class PortTakenError extends KernelError {}
+
+/** How many times start() tries, when the ports chosen for a kernel are taken before it binds them. */
+const START_ATTEMPTS = 3;
+
 interface Pending {
 	onOutput: (message: JupyterMessage) => void;
 	reply?: JupyterMessage;
@@ -91,8 +97,22 @@ export class Kernel {
 		});
 	}
 
-	/** Starts the kernel in `cwd` and resolves once it answers kernel_info and iopub is connected. */
+	/**
+	 * Starts the kernel in `cwd` and resolves once it answers kernel_info and iopub is connected. The ports
+	 * were free when chosen, but another program (another kernel starting at the same moment, say) can take
+	 * one before the kernel binds it; then the kernel is started again on fresh ports.
+	 */
 	static async start(spec: KernelSpec, options: {cwd: string; startTimeoutMs?: number}): Promise<Kernel> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await Kernel.#startOnce(spec, options);
+			} catch (error) {
+				if (!(error instanceof PortTakenError) || attempt === START_ATTEMPTS) throw error;
+			}
+		}
+	}
+
+	static async #startOnce(spec: KernelSpec, options: {cwd: string; startTimeoutMs?: number}): Promise<Kernel> {
 		const folder = await mkdtemp(path.join(tmpdir(), 'lesson-kernel-'));
 		const ports = await freePorts(5);
 		const key = randomUUID();
@@ -241,6 +261,8 @@ export class Kernel {
 		try {
 			while (!ready && Date.now() < deadline) {
 				if (this.#exit) throw new KernelError(`the kernel ${this.#exit} while starting\n${this.#log}`);
+				// tslab does not exit when it cannot bind a port: it only logs it, and would never answer.
+				if (this.#log.includes('EADDRINUSE')) throw new PortTakenError(`a port of the kernel was taken before it could bind it\n${this.#log}`);
 				const request = this.#codec.create('kernel_info_request', {});
 				const pending: Pending = {onOutput: () => {}, idle: false};
 				pending.settle = () => {
