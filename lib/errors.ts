@@ -25,6 +25,21 @@ export class LessonError extends Error {
 	}
 }
 
+/** Where a call was made: `Error.captureStackTrace` fills in `stack`. */
+export interface CallSite {
+	stack?: string;
+}
+
+/**
+ * Adds the frames of the call that asked for the work to an error made later in an event handler, whose
+ * own stack holds only Node's frames: the learner's traceback then shows the line that made the call.
+ */
+export function withCallSite<E extends Error>(error: E, callSite: CallSite): E {
+	const frames = callSite.stack?.split('\n').slice(1) ?? [];
+	if (frames.length > 0 && error.stack !== undefined) error.stack = `${error.stack}\n${frames.join('\n')}`;
+	return error;
+}
+
 /** The TCP connection could not be made (refused, unreachable, reset during connect). */
 export class ConnectError extends LessonError {
 	constructor(

@@ -1,11 +1,13 @@
 import * as net from 'node:net';
 import {
+	type CallSite,
 	ConnectError,
 	ConnectionLostError,
 	HostNotFoundError,
 	RecvAfterEndError,
 	SocketClosedError,
 	TimeoutError,
+	withCallSite,
 } from './errors';
 import {beginCall, type InterruptibleCall} from './interrupts';
 import {ReadSlabs} from './read-slabs';
@@ -105,6 +107,9 @@ export class Socket {
 
 	/** Opens a TCP connection; resolves once it is established. */
 	static connect(host: string, port: number, options: SocketOptions = {}): Promise<Socket> {
+		// A failure comes from an event handler; the caller's line goes on its stack (see withCallSite).
+		const callSite: CallSite = {};
+		Error.captureStackTrace(callSite, Socket.connect);
 		return new Promise((resolve, reject) => {
 			checkPort(port);
 			if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
@@ -122,7 +127,7 @@ export class Socket {
 				clearTimeout(timer);
 				call.settle();
 				socket.destroy();
-				reject(error);
+				reject(withCallSite(error, callSite));
 			};
 			const timer =
 				options.timeoutMs === undefined

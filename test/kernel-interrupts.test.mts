@@ -21,7 +21,7 @@ beforeAll(async () => {
 		let iterations = 0;
 		const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 	`);
-	expect(setUp.status, setUp.stderr).toBe('ok');
+	expect(setUp.status, setUp.error).toBe('ok');
 });
 
 afterAll(async () => {
@@ -32,22 +32,32 @@ interface CellRun {
 	status: string;
 	stdout: string;
 	stderr: string;
+	/** The cell's error output: its name, message and traceback, one line each. */
+	error: string;
 	/** Milliseconds from the interrupt (if any) to the reply. */
 	afterInterruptMs: number;
 }
 
-/** Executes one cell; with `interruptWhen`, sends SIGINT once the cell's stdout contains that text. */
-async function run(code: string, interruptWhen?: string): Promise<CellRun> {
-	const result: CellRun = {status: '', stdout: '', stderr: '', afterInterruptMs: 0};
+/**
+ * Executes one cell; with `interruptWhen`, interrupts it once the cell's stdout contains that text: by SIGINT,
+ * or by an interrupt_request on the control channel when `how` is 'message'.
+ */
+async function run(code: string, interruptWhen?: string, how: 'signal' | 'message' = 'signal'): Promise<CellRun> {
+	const result: CellRun = {status: '', stdout: '', stderr: '', error: '', afterInterruptMs: 0};
 	let interruptedAt = 0;
 	const onOutput = (message: JupyterMessage): void => {
+		if (message.header.msg_type === 'error') {
+			const {ename, evalue, traceback} = message.content as {ename: string; evalue: string; traceback: string[]};
+			result.error += [`${ename}: ${evalue}`, ...traceback].join('\n');
+		}
 		if (message.header.msg_type !== 'stream') return;
 		const {name, text} = message.content as {name: string; text: string};
 		if (name === 'stdout') result.stdout += text;
 		else result.stderr += text;
 		if (interruptWhen && !interruptedAt && result.stdout.includes(interruptWhen)) {
 			interruptedAt = Date.now();
-			kernel.interrupt();
+			if (how === 'message') void kernel.requestInterrupt().then((status) => expect(status).toBe('ok'));
+			else kernel.interrupt();
 		}
 	};
 	let outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
@@ -77,7 +87,8 @@ describe('the stop button in a real tslab kernel', () => {
 			'looping',
 		);
 		expect(loop.status, loop.stderr).toBe('error');
-		expect(loop.stderr).toContain('Interrupted');
+		expect(loop.error).toContain('Interrupted');
+		expect(loop.stderr).toBe('');
 		expect(loop.afterInterruptMs).toBeLessThan(1000);
 		const after = await run(`
 			const before = iterations;
@@ -99,6 +110,7 @@ describe('the stop button in a real tslab kernel', () => {
 			'waiting',
 		);
 		expect(waiting.status).toBe('error');
+		expect(waiting.error).toContain('InterruptedError');
 		expect(waiting.afterInterruptMs).toBeLessThan(1000);
 		const next = await run(`
 			const again = await Socket.connect(replica.host, replica.port);
@@ -124,7 +136,29 @@ describe('the stop button in a real tslab kernel', () => {
 			}
 		`);
 		expect(loop.status).toBe('error');
-		expect(loop.stderr).toContain('RecvAfterEndError');
-		expect(loop.stderr).toContain('if (data.length < 1) break;');
+		expect(loop.error).toContain('RecvAfterEndError');
+		expect(loop.error).toContain('if (data.length < 1) break;');
+		// The traceback points at the cell's own line, not at tslab or Node.
+		expect(loop.error).toContain('const data = await sock.recv(5120);');
+		expect(loop.error).not.toMatch(/node:internal|node_modules\/tslab/);
+	});
+
+	// Only for a cell that awaits: a loop that never awaits holds the event loop, so no message gets in. That
+	// is why the kernelspec keeps Jupyter's default, SIGINT, which V8 honours even inside such a loop.
+	test('an interrupt_request on the control channel stops a waiting cell as SIGINT does', async () => {
+		const waiting = await run(
+			`
+			const quiet2 = await Socket.connect(replica.host, replica.port);
+			console.log('waiting');
+			await quiet2.recv(5120);
+			`,
+			'waiting',
+			'message',
+		);
+		expect(waiting.status).toBe('error');
+		expect(waiting.error).toContain('Interrupted');
+		expect(waiting.afterInterruptMs).toBeLessThan(1000);
+		const next = await run('console.log(kept)');
+		expect(next.stdout).toBe('still here\n');
 	});
 });

@@ -54,7 +54,15 @@ describe.each(names)('%s as committed', (name) => {
 		expect(unexpectedErrorOutputs(cells)).toEqual([]);
 		// A failing cell stops "Run All" in Jupyter, so it may only be the last one.
 		expect(cells.slice(0, -1).filter(showsMistake)).toEqual([]);
-		for (const cell of cells.filter(showsMistake)) expect(cell.outputs.some((output) => output['name'] === 'stderr')).toBe(true);
+		// The mistake is shown as Jupyter shows errors: its name, message, and the cell's line marked with carets.
+		for (const cell of cells.filter(showsMistake)) {
+			const errors = cell.outputs.filter((output) => output.output_type === 'error');
+			expect(errors).toHaveLength(1);
+			const traceback = (errors[0]!['traceback'] as string[]).join('\n');
+			expect(traceback).toMatch(/Cell In\[\d+\], line \d+, column \d+: /);
+			expect(traceback).toMatch(/\n {4} *\^+/);
+			expect(cell.outputs.filter((output) => output['name'] === 'stderr')).toEqual([]);
+		}
 		const expectation = LESSON_EXPECTATIONS[name]!;
 		expect(missingInOrder(stdoutOf(cells), expectation.stdout)).toEqual([]);
 		for (const mime of expectation.displays) expect(displays(cells).some((output) => mime in (output['data'] as object))).toBe(true);

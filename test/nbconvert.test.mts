@@ -5,7 +5,9 @@ import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, onTestFinished, test} from 'vitest';
+import {compareNotebooks} from '../scripts/notebook-runner/compare.mjs';
 import {installKernelSpec, PROJECT_JUPYTER_PATH, projectJupyterEnv} from '../scripts/notebook-runner/kernelspec.mjs';
+import {type Notebook, readNotebook} from '../scripts/notebook-runner/notebook-file.mjs';
 import {LESSON_EXPECTATIONS, missingInOrder, unexpectedErrorOutputs} from './helpers/lesson-expectations.mjs';
 import {lessonNotebookNames, lessonNotebookPath} from './helpers/lesson-notebooks.mjs';
 
@@ -21,6 +23,8 @@ if (!NBCONVERT && !REQUIRED) {
 
 interface Executed {
 	readonly cells: ICodeCell[];
+	/** The whole executed notebook, as nbconvert wrote it. */
+	readonly notebook: Notebook;
 }
 
 /** Runs `jupyter nbconvert --to notebook --execute` on `file` and returns the executed notebook's code cells. */
@@ -39,8 +43,8 @@ async function nbconvertExecute(file: string): Promise<Executed> {
 		},
 	);
 	expect(result.status, `nbconvert failed on ${file}:\n${result.stderr}`).toBe(0);
-	const executed = JSON.parse(await readFile(path.join(scratch, `${outputName}.ipynb`), 'utf8')) as {cells: ICodeCell[]};
-	return {cells: executed.cells.filter((cell) => cell.cell_type === 'code')};
+	const executed = JSON.parse(await readFile(path.join(scratch, `${outputName}.ipynb`), 'utf8')) as Notebook;
+	return {cells: executed.cells.filter((cell): cell is ICodeCell => cell.cell_type === 'code'), notebook: executed};
 }
 
 function allOutputs(executed: Executed): IOutput[] {
@@ -59,7 +63,7 @@ describe('jupyter nbconvert --execute', () => {
 	});
 
 	test.skipIf(!NBCONVERT || lessonNotebookNames().length === 0).each(lessonNotebookNames())(
-		'runs the lesson notebook %s with no error output, printing the chapter lines',
+		'runs the lesson notebook %s with no error output, printing the chapter lines, as --check does',
 		async (name) => {
 			const executed = await nbconvertExecute(lessonNotebookPath(name));
 			const outputs = allOutputs(executed);
@@ -73,6 +77,9 @@ describe('jupyter nbconvert --execute', () => {
 			for (const mime of expectation.displays) {
 				expect(outputs.some((output) => output.output_type === 'display_data' && mime in (output['data'] as object))).toBe(true);
 			}
+			// Jupyter's own client and the project's runner agree: nbconvert's outputs match the stored ones
+			// under the same sanitizers that `npm run lesson -- --check` applies (values, errors and all).
+			expect(compareNotebooks(await readNotebook(lessonNotebookPath(name)), executed.notebook)).toBe('');
 		},
 		600_000,
 	);

@@ -36,7 +36,10 @@ describe('runNotebook', () => {
 		const result = await run('good');
 		expect(result.failure).toBeUndefined();
 		expect(result.codeCellsRun).toBe(2);
-		expect(codeCells(result.notebook).map(streamText)).toEqual(['hello 2\n', '5\n']);
+		const [first, second] = codeCells(result.notebook);
+		expect(streamText(first)).toBe('hello 2\n');
+		// A cell's last expression is its value, shown as Out[n] (an execute_result), not printed.
+		expect(second?.outputs).toEqual([{output_type: 'execute_result', data: {'text/plain': '5'}, metadata: {}, execution_count: null}]);
 	});
 
 	test('names the failing code cell, its place in the file, its source and the error, and runs no further', async () => {

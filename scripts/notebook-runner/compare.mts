@@ -28,10 +28,13 @@ export function notebookSanitizers(notebook: Notebook): Sanitizer[] {
 }
 
 /**
- * Sanitizers every notebook gets: error stack traces name files by absolute path, which differs from
- * one checkout to the next.
+ * Sanitizers every notebook gets: tracebacks name the library's files by absolute path, which differs from
+ * one checkout to the next, and by line and column, which move whenever the library is edited.
  */
-const BUILT_IN_SANITIZERS: readonly Sanitizer[] = [{pattern: '(?:/[^\\s/():]+)+/node_modules/', replacement: '<node_modules>/'}];
+const BUILT_IN_SANITIZERS: readonly Sanitizer[] = [
+	{pattern: '(?:/[^\\s/():]+)+/node_modules/', replacement: '<node_modules>/'},
+	{pattern: '(?:/[^\\s/():]+)+/(dist|lib)/([^\\s/():]+\\.[cm]?[jt]s):\\d+:\\d+', replacement: '<project>/$1/$2:N:N'},
+];
 
 /** The outputs as comparable text: streams and text as they are, binary data by size and hash. */
 export function renderOutputs(outputs: readonly IOutput[], sanitizers: readonly Sanitizer[]): string {
@@ -41,7 +44,10 @@ export function renderOutputs(outputs: readonly IOutput[], sanitizers: readonly 
 
 function renderOutput(output: IOutput): string {
 	if (output.output_type === 'stream') return `--- ${String(output['name'])}\n${withNewline(joinText(output['text'] as MultilineString))}`;
-	if (output.output_type === 'error') return `--- error\n${String(output['ename'])}: ${String(output['evalue'])}\n`;
+	if (output.output_type === 'error') {
+		const traceback = Array.isArray(output['traceback']) ? (output['traceback'] as unknown[]).map(String) : [];
+		return `--- error\n${String(output['ename'])}: ${String(output['evalue'])}\n${traceback.map((line) => `${line}\n`).join('')}`;
+	}
 	const data = (output['data'] ?? {}) as Record<string, unknown>;
 	return Object.keys(data)
 		.sort()

@@ -42,6 +42,8 @@ const START_ATTEMPTS = 3;
 interface Pending {
 	onOutput: (message: JupyterMessage) => void;
 	reply?: JupyterMessage;
+	/** Called when the reply arrives, idle or not. */
+	onReply?: () => void;
 	idle: boolean;
 	settle?: () => void;
 }
@@ -215,9 +217,28 @@ export class Kernel {
 		return {status: status === 'ok' || status === 'error' || status === 'abort' ? status : 'error', detail: ''};
 	}
 
-	/** Interrupts the running cell: tslab ignores interrupt_request, but SIGINT works. */
+	/** Interrupts the running cell with SIGINT, as Jupyter does for kernelspecs without interrupt_mode. */
 	interrupt(): void {
 		if (!this.#exit) this.#child.kill('SIGINT');
+	}
+
+	/**
+	 * Interrupts the running cell with an interrupt_request on the control channel (Jupyter's way for
+	 * interrupt_mode "message"); resolves with the reply's status, or undefined if none came within `timeoutMs`.
+	 */
+	async requestInterrupt(timeoutMs = 5000): Promise<string | undefined> {
+		if (this.#exit) return undefined;
+		const request = this.#codec.create('interrupt_request', {});
+		const pending: Pending = {onOutput: () => {}, idle: false};
+		const replied = new Promise<void>((resolve) => (pending.onReply = resolve));
+		this.#requests.set(request.header.msg_id, pending);
+		try {
+			await this.#send(this.#control, request);
+			await settledWithin(replied, () => pending.reply !== undefined, timeoutMs);
+			return pending.reply === undefined ? undefined : String(pending.reply.content['status']);
+		} finally {
+			this.#requests.delete(request.header.msg_id);
+		}
 	}
 
 	/** Asks the kernel to shut down, then makes sure its whole process group is gone. */
@@ -317,8 +338,10 @@ export class Kernel {
 		const parent = message?.parent_header.msg_id;
 		const pending = parent === undefined ? undefined : this.#requests.get(parent);
 		if (!message || !pending) return;
-		if (!fromIopub) pending.reply = message;
-		else if (message.header.msg_type === 'status') pending.idle ||= message.content['execution_state'] === 'idle';
+		if (!fromIopub) {
+			pending.reply = message;
+			pending.onReply?.();
+		} else if (message.header.msg_type === 'status') pending.idle ||= message.content['execution_state'] === 'idle';
 		else pending.onOutput(message);
 		if (pending.reply && pending.idle) pending.settle?.();
 	}

@@ -18,8 +18,17 @@ export interface KernelSpec {
 	readonly env?: Record<string, string>;
 }
 
+/**
+ * A file only the project's patch of tslab has (patches/tslab+1.0.22.patch, applied by `npm install`): without
+ * it, errors would be stderr text and values plain prints, and the notebooks' stored outputs would not match.
+ */
+const TSLAB_PATCH_MARK = path.join(PROJECT_ROOT, 'node_modules', 'tslab', 'dist', 'cell-errors.js');
+
 /** The kernelspecs this project provides: tslab (TypeScript) and jslab (JavaScript), from its node_modules. */
 export function projectKernelSpec(name: 'tslab' | 'jslab'): KernelSpec {
+	if (!existsSync(TSLAB_PATCH_MARK)) {
+		throw new Error(`node_modules/tslab is not patched (no ${TSLAB_PATCH_MARK}): run \`npm install\`, whose prepare step applies patches/ with patch-package`);
+	}
 	return {
 		name,
 		argv: [PROJECT_TSLAB, 'kernel', '--config-path', '{connection_file}', ...(name === 'jslab' ? ['--js'] : [])],

@@ -1,5 +1,5 @@
 /** Turning a cell's iopub messages into nbformat outputs, as Jupyter would store them. */
-import type {IDisplayData, IExecuteResult, IOutput, IStream, MultilineString} from '@jupyterlab/nbformat';
+import type {IDisplayData, IError, IExecuteResult, IOutput, IStream, MultilineString} from '@jupyterlab/nbformat';
 import type {JupyterMessage} from './wire.mjs';
 
 type MimeBundle = IDisplayData['data'];
@@ -31,7 +31,7 @@ export class CellOutputs {
 				return output;
 			}
 			case 'error': {
-				const output: IOutput = {
+				const output: IError = {
 					output_type: 'error',
 					ename: String(content['ename'] ?? 'Error'),
 					evalue: String(content['evalue'] ?? ''),
@@ -49,8 +49,12 @@ export class CellOutputs {
 		}
 	}
 
-	/** Everything the cell wrote to stderr, which is where tslab reports errors. */
-	get stderr(): string {
+	/** What the cell reported going wrong: its error's traceback, or else what it wrote to stderr. */
+	get errorReport(): string {
+		const tracebacks = this.outputs
+			.filter((output): output is IError => output.output_type === 'error')
+			.map((output) => output.traceback.join('\n'));
+		if (tracebacks.length > 0) return tracebacks.join('\n');
 		return this.outputs
 			.filter((output): output is IStream => output.output_type === 'stream' && output.name === 'stderr')
 			.map((output) => joinText(output.text))

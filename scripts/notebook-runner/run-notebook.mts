@@ -31,7 +31,7 @@ export interface CellFailure {
 	/** Which cell in the file, counting every cell (markdown too). */
 	readonly fileCellNumber: number;
 	readonly source: string;
-	/** The kernel's error text (tslab writes errors to stderr), or what happened to the kernel. */
+	/** The cell's error with its traceback (or what it wrote to stderr), or what happened to the kernel. */
 	readonly message: string;
 }
 
@@ -131,7 +131,7 @@ function judge(
 		case 'ok':
 			return expectsError ? {kind: 'missing-error', message: 'the cell is tagged raises-exception but ran without an error'} : undefined;
 		case 'error':
-			return expectsError ? undefined : {kind: 'error', message: outputs.stderr.trim() || 'the kernel reported an error'};
+			return expectsError ? undefined : {kind: 'error', message: outputs.errorReport.trim() || 'the kernel reported an error'};
 		case 'abort':
 			return {kind: 'error', message: 'the kernel kept aborting the cell'};
 		case 'timeout':
