@@ -4,6 +4,7 @@ import {lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs'
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';
 import {PYTHON} from './bench/clients.mjs';
+import {kernelStartVersusIpython} from './bench/kernel-start.mjs';
 import {retrieveVersusPeers} from './bench/retrieve-vs-curl.mjs';
 
 const HELP = `
@@ -17,11 +18,14 @@ machine, and prints medians and ratios (speed is judged here, never by timed uni
   2. the replica's fast profile vs nginx serving cover3.jpg under wrk (100 connections), and 1,000
      concurrent book-run-2 downloads (correctness, p50/p99, the replica's peak RSS), and the book
      profiles run back to back;
-  3. npm run lesson vs jupyter nbconvert --execute on the lesson notebooks.
+  3. npm run lesson vs jupyter nbconvert --execute on the lesson notebooks;
+  4. a kernel's start plus its first cell through jupyter_client: the project's tslab (with and without its
+     code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase.
 Each pair runs alternately, at least 5 times after a warm-up. Comparisons whose peer (nginx, curl,
-python3, wrk, jupyter-nbconvert) is not installed are skipped with a note. Needs the compiled library (npm install).
+python3, wrk, jupyter-nbconvert, python3-ipykernel) is not installed are skipped with a note. Needs the compiled library (npm install).
 
-  --quick   under 5 minutes: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, the
+  --quick   under 5 minutes: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, kernel starts
+            3 times instead of 5, the
             lesson comparison on notebook 01 only, the book profiles 5 times instead of 20
 `;
 
@@ -47,6 +51,16 @@ async function main(args: {quick?: boolean}): Promise<void> {
 		const notebooks = quick ? ['01-retrieve-text.ipynb'] : ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'];
 		print(await lessonVersusNbconvert({runs: 5, notebooks}));
 	} else print([`skipping the lesson vs nbconvert: needs ${NBCONVERT} (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)`]);
+
+	if (await pythonHas('jupyter_client') && (await pythonHas('ipykernel'))) print(await kernelStartVersusIpython({runs: quick ? 3 : 5}));
+	else print(['skipping the kernel start vs IPython: needs apt-get install jupyter-client python3-ipykernel']);
+}
+
+/** Whether Debian's Python can import `module`. */
+async function pythonHas(module: string): Promise<boolean> {
+	if (!existsSync(PYTHON)) return false;
+	const {spawnSync} = await import('node:child_process');
+	return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
 }
 
 runCli<{quick?: boolean}>({help: HELP, parse: {boolean: ['quick']}, main});

@@ -87,9 +87,20 @@ describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium
 		expect(unexpected).toEqual([]);
 	}
 
+	/** The cells that show a mistake on purpose, as the learner sees them: Jupyter's red error box, traceback and all. */
+	async function shownMistakes(page: Page): Promise<string[]> {
+		return page.locator('.cell.code_cell .output_error').allInnerTexts();
+	}
+
 	test.each(lessonNotebookNames())('%s runs with no error output', async (name) => {
 		const page = await runInBrowser(name);
 		await expectNoErrorOutput(page);
+		// Notebooks 1 and 2 end with a mistake shown on purpose: an error output that names the cell's line.
+		const mistakes = await shownMistakes(page);
+		if (name.startsWith('01') || name.startsWith('02')) {
+			expect(mistakes).toHaveLength(1);
+			expect(mistakes[0]).toMatch(/CompileError[\s\S]*Cell In\[\d+\], line \d+, column \d+/);
+		} else expect(mistakes).toEqual([]);
 		const text = await page.locator('#notebook-container').innerText();
 		if (name.startsWith('01')) expect(text).toContain('But soft what light through yonder window breaks');
 		if (name.startsWith('02')) {

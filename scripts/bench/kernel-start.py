@@ -1,0 +1,34 @@
+"""One measurement for `npm run bench`: start a kernel through jupyter_client, as Jupyter does, run a first
+cell (`1 + 2`, which must come back as an execute_result), and print the wall time in ms as JSON.
+
+usage: /usr/bin/python3 kernel-start.py KERNEL_NAME
+"""
+import json
+import sys
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+
+def main() -> None:
+    name = sys.argv[1]
+    started = time.perf_counter()
+    manager, client = start_new_kernel(kernel_name=name)
+    try:
+        results = []
+        reply = client.execute_interactive(
+            "1 + 2",
+            timeout=60,
+            output_hook=lambda msg: results.append(msg) if msg["msg_type"] == "execute_result" else None,
+        )
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if reply["content"]["status"] != "ok" or not results:
+            raise SystemExit(f"{name}: the first cell did not give an execute_result: {reply['content']}")
+        print(json.dumps({"ms": elapsed_ms, "value": results[0]["content"]["data"]["text/plain"]}))
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    main()
