@@ -29,6 +29,16 @@ function flowControlBody(): Buffer {
 	return body;
 }
 
+/**
+ * The exercises' longer text (notebooks/04-exercises.ipynb): romeo.txt's four lines, numbered, 25 times over,
+ * 100 lines, 4,575 bytes, so that "show only the first 3000 characters" cuts it.
+ */
+function exerciseText(): Buffer {
+	const romeo = readDataFile('romeo.txt').toString('latin1').trimEnd().split('\n');
+	const lines = Array.from({length: 100}, (_, index) => `${String(index + 1).padStart(3, '0')} ${romeo[index % romeo.length]}\n`);
+	return Buffer.from(lines.join(''), 'latin1');
+}
+
 let table: ReadonlyMap<string, Resource> | undefined;
 
 /**
@@ -59,6 +69,13 @@ export function resourceTable(): ReadonlyMap<string, Resource> {
 				contentType: 'application/octet-stream',
 				lastModified: 'Sat, 02 Nov 2013 02:01:26 GMT',
 				etag: '"19c142-800000-4ea280f8354b8"',
+			},
+			{
+				path: '/exercise.txt',
+				body: exerciseText(),
+				contentType: 'text/plain',
+				lastModified: 'Mon, 28 Oct 2013 14:46:33 GMT',
+				etag: '"a8-11df-4e9cde8c9a040"',
 			},
 		].map((resource) => [resource.path, resource]),
 	);

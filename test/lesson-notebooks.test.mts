@@ -22,8 +22,8 @@ function displays(cells: ICodeCell[]): IOutput[] {
 	return cells.flatMap((cell) => cell.outputs).filter((output) => output.output_type === 'display_data');
 }
 
-test('the lesson has its three notebooks, and expectations for each', () => {
-	expect(names).toEqual(Object.keys(LESSON_EXPECTATIONS));
+test('the lesson has its notebooks (three chapters, the exercises and their solutions), and expectations for each', () => {
+	expect(names).toEqual(Object.keys(LESSON_EXPECTATIONS).sort());
 });
 
 describe.each(names)('%s as committed', (name) => {

@@ -109,6 +109,8 @@ describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium
 			const size = await picture.evaluate((image: HTMLImageElement) => [image.complete, image.naturalWidth, image.naturalHeight]);
 			expect(size).toEqual([true, 640, 480]);
 		}
+		if (name === '04-exercises.ipynb') expect(text).toContain('Exercise 5: FAIL');
+		if (name === '04-exercises-solutions.ipynb') for (const exercise of [1, 2, 3, 4, 5]) expect(text).toContain(`Exercise ${exercise}: PASS`);
 		if (name.startsWith('03')) {
 			for (const line of ['1460 1460', '5120 6580', '2281 70301', 'Header length 240', 'Waiting in the kernel']) expect(text).toContain(line);
 			const charts = page.locator('.output_svg svg');

@@ -46,6 +46,22 @@ export const LESSON_EXPECTATIONS: Record<string, LessonExpectation> = {
 		],
 		displays: ['image/svg+xml'],
 	},
+	// The exercises as handed out: every check fails, in words, and the notebook runs to its end.
+	'04-exercises.ipynb': {
+		stdout: [1, 2, 3, 4, 5].flatMap((exercise) => [`Exercise ${exercise}: FAIL`, 'is not written yet']),
+		displays: [],
+	},
+	'04-exercises-solutions.ipynb': {
+		stdout: [
+			'Exercise 1: PASS (read any URL: 4 of 4 checks)',
+			'Exercise 2: PASS (count everything, show 3000: 4 of 4 checks)',
+			'Exercise 3: PASS (only what follows the headers: 2 of 2 checks)',
+			'Exercise 4: PASS (the same with fetch(): 4 of 4 checks)',
+			'Exercise 5: PASS (the sleep and flow control: 2 of 2 checks)',
+			"1460, 5120 x 13, 2281, the book's second run exactly",
+		],
+		displays: [],
+	},
 };
 
 /** The expected pieces missing from `stdout`, in order; empty when all are there. */
