@@ -4,7 +4,7 @@
  * interrupts by SIGINT, and a process group that is always killed in the end.
  */
 import {type ChildProcess, spawn} from 'node:child_process';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {chown, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {randomUUID} from 'node:crypto';
@@ -28,6 +28,15 @@ export interface ExecuteOutcome {
 	readonly status: ExecuteStatus;
 	/** Why, for `timeout` and `dead`: what happened to the kernel. */
 	readonly detail: string;
+}
+
+export interface KernelStartOptions {
+	/** The kernel's working folder (Jupyter uses the notebook's). */
+	cwd: string;
+	/** How long the kernel may take to answer kernel_info. Default: 60 s. */
+	startTimeoutMs?: number;
+	/** Start the kernel as this user and group (the runner must be root), for code that is not trusted. */
+	user?: {uid: number; gid: number};
 }
 
 /** Thrown when a kernel cannot be started or stops answering. */
@@ -104,7 +113,7 @@ export class Kernel {
 	 * were free when chosen, but another program (another kernel starting at the same moment, say) can take
 	 * one before the kernel binds it; then the kernel is started again on fresh ports.
 	 */
-	static async start(spec: KernelSpec, options: {cwd: string; startTimeoutMs?: number}): Promise<Kernel> {
+	static async start(spec: KernelSpec, options: KernelStartOptions): Promise<Kernel> {
 		for (let attempt = 1; ; attempt++) {
 			try {
 				return await Kernel.#startOnce(spec, options);
@@ -114,7 +123,7 @@ export class Kernel {
 		}
 	}
 
-	static async #startOnce(spec: KernelSpec, options: {cwd: string; startTimeoutMs?: number}): Promise<Kernel> {
+	static async #startOnce(spec: KernelSpec, options: KernelStartOptions): Promise<Kernel> {
 		const folder = await mkdtemp(path.join(tmpdir(), 'lesson-kernel-'));
 		const ports = await freePorts(5);
 		const key = randomUUID();
@@ -133,12 +142,15 @@ export class Kernel {
 		};
 		const connectionFile = path.join(folder, 'connection.json');
 		await writeFile(connectionFile, JSON.stringify(connection), {mode: 0o600});
+		// Another user's kernel must read its connection file; nobody else may.
+		if (options.user) for (const owned of [folder, connectionFile]) await chown(owned, options.user.uid, options.user.gid);
 		const argv = spec.argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile));
 		const child = spawn(argv[0]!, argv.slice(1), {
 			cwd: options.cwd,
 			// Its own process group, so that killing the group also ends whatever cell code started.
 			detached: true,
 			stdio: ['ignore', 'pipe', 'pipe'],
+			...(options.user ? {uid: options.user.uid, gid: options.user.gid} : {}),
 			// The tag finds the processes cell code starts even when they leave the group (see tagged-processes.cjs).
 			env: {...process.env, ...spec.env, [TAG_VARIABLE]: tag},
 		});

@@ -19,9 +19,18 @@ export interface RunOptions {
 	onOutput?: (output: IOutput, codeCellNumber: number) => void;
 	/** Overrides the kernelspec named in the notebook's metadata. */
 	kernelSpec?: KernelSpec;
+	/** Run every cell even after one fails (for grading); `failures` lists them all. Default: stop at the first. */
+	keepGoing?: boolean;
+	/**
+	 * The most characters of output the notebook may produce; past it the kernel is killed and the cell
+	 * fails with `output-limit` (a submission that floods its output cannot fill the runner's memory).
+	 */
+	maxOutputChars?: number;
+	/** Run the kernel as this user (the runner must be root): a submission cannot touch files it does not own. */
+	kernelUser?: {uid: number; gid: number};
 }
 
-export type FailureKind = 'error' | 'missing-error' | 'timeout' | 'notebook-timeout' | 'kernel-died' | 'kernel-start';
+export type FailureKind = 'error' | 'missing-error' | 'timeout' | 'notebook-timeout' | 'kernel-died' | 'kernel-start' | 'output-limit';
 
 /** A cell that did not do what it should; numbers are 1-based. */
 export interface CellFailure {
@@ -40,6 +49,8 @@ export interface RunResult {
 	/** The notebook with fresh outputs (and the injected parameters cell, if any). */
 	readonly notebook: Notebook;
 	readonly failure: CellFailure | undefined;
+	/** Every failed cell, in order (more than one only with `keepGoing`). */
+	readonly failures: readonly CellFailure[];
 	readonly codeCellsRun: number;
 	readonly kernelStartMs: number;
 	/** Time spent inside cells (the lesson's own work and sleeps), in milliseconds. */
@@ -56,10 +67,12 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 	const spec = options.kernelSpec ?? findKernelSpec(kernelName(notebook, file));
 
 	let cellsMs = 0;
-	const result = (failure: CellFailure | undefined, codeCellsRun: number, kernelStartMs: number): RunResult => ({
+	const failures: CellFailure[] = [];
+	const result = (codeCellsRun: number, kernelStartMs: number): RunResult => ({
 		file,
 		notebook,
-		failure,
+		failure: failures[0],
+		failures,
 		codeCellsRun,
 		kernelStartMs,
 		cellsMs,
@@ -68,15 +81,21 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 
 	let kernel: Kernel;
 	try {
-		kernel = await Kernel.start(spec, {cwd: path.dirname(path.resolve(file)), startTimeoutMs: Math.min(60_000, deadline - Date.now())});
+		kernel = await Kernel.start(spec, {
+			cwd: path.dirname(path.resolve(file)),
+			startTimeoutMs: Math.min(60_000, deadline - Date.now()),
+			...(options.kernelUser ? {user: options.kernelUser} : {}),
+		});
 	} catch (error) {
-		const failure = {kind: 'kernel-start', codeCellNumber: 0, fileCellNumber: 0, source: '', message: (error as Error).message} as const;
-		return result(failure, 0, performance.now() - started);
+		failures.push({kind: 'kernel-start', codeCellNumber: 0, fileCellNumber: 0, source: '', message: (error as Error).message});
+		return result(0, performance.now() - started);
 	}
 	const kernelStartMs = performance.now() - started;
 
 	let codeCellNumber = 0;
 	let codeCellsRun = 0;
+	let outputChars = 0;
+	let flooded = false;
 	try {
 		let injectedCells = 0;
 		for (const [index, cell] of notebook.cells.entries()) {
@@ -94,17 +113,30 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			const remainingMs = deadline - Date.now();
 			const cellStarted = performance.now();
 			const outcome = await executeCell(kernel, cellSource(cell), Math.min(cellTimeoutMs, remainingMs), (message) => {
+				if (flooded) return;
+				outputChars += JSON.stringify(message.content).length;
+				if (options.maxOutputChars !== undefined && outputChars > options.maxOutputChars) {
+					flooded = true;
+					void kernel.kill();
+					return;
+				}
 				const output = collected.add(message);
 				if (output) options.onOutput?.(output, number);
 			});
 			cellsMs += performance.now() - cellStarted;
 			codeCellsRun += 1;
-			const failure = judge(outcome, tags, collected, remainingMs < cellTimeoutMs, kernel);
+			const failure = flooded
+				? {kind: 'output-limit' as const, message: `the notebook's output passed ${options.maxOutputChars} characters, so its kernel was stopped`}
+				: judge(outcome, tags, collected, remainingMs < cellTimeoutMs, kernel);
 			if (failure) {
-				return result({...failure, codeCellNumber: number, fileCellNumber, source: cellSource(cell)}, codeCellsRun, kernelStartMs);
+				failures.push({...failure, codeCellNumber: number, fileCellNumber, source: cellSource(cell)});
+				// A dead kernel runs nothing more, whatever keepGoing says.
+				if (!options.keepGoing || kernel.exitReason !== undefined || flooded || failure.kind === 'notebook-timeout') {
+					return result(codeCellsRun, kernelStartMs);
+				}
 			}
 		}
-		return result(undefined, codeCellsRun, kernelStartMs);
+		return result(codeCellsRun, kernelStartMs);
 	} finally {
 		await kernel.shutdown();
 	}

@@ -1,0 +1,46 @@
+/** The grades as a teacher reads them: a terminal table, CSV for a spreadsheet, Markdown for a page. */
+import {EXERCISE_NUMBERS, type SubmissionGrade} from './grade-submission.mjs';
+
+export interface GradeTables {
+	readonly terminal: string;
+	readonly csv: string;
+	readonly markdown: string;
+}
+
+const HEADINGS = ['student', ...EXERCISE_NUMBERS.map((exercise) => `ex${exercise}`), 'passed', 'notes'];
+
+/** One row per student: each exercise's PASS or FAIL, how many passed, and why the others failed. */
+function rows(grades: readonly SubmissionGrade[]): string[][] {
+	return grades.map((grade) => {
+		const passed = grade.exercises.filter((exercise) => exercise.verdict === 'PASS').length;
+		const notes = [
+			...(grade.problem ? [`did not run to its end: ${grade.problem}`] : []),
+			...grade.exercises.filter((exercise) => exercise.verdict === 'FAIL' && exercise.why !== grade.problem).map((exercise) => `ex${exercise.exercise}: ${exercise.why}`),
+		];
+		return [grade.student, ...grade.exercises.map((exercise) => exercise.verdict), `${passed}/${EXERCISE_NUMBERS.length}`, notes.join('; ')];
+	});
+}
+
+function csvField(value: string): string {
+	return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+function markdownField(value: string): string {
+	return value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+export function gradeTables(grades: readonly SubmissionGrade[]): GradeTables {
+	const body = rows(grades);
+	const csv = [HEADINGS, ...body].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+	const markdown = [
+		`| ${HEADINGS.join(' | ')} |`,
+		`| ${HEADINGS.map(() => '---').join(' | ')} |`,
+		...body.map((row) => `| ${row.map(markdownField).join(' | ')} |`),
+	].join('\n') + '\n';
+	// In a terminal the notes are cut to fit a line; the files keep them whole.
+	const shown = body.map((row) => row.map((cell, index) => (index === row.length - 1 && cell.length > 90 ? `${cell.slice(0, 89)}…` : cell)));
+	const widths = HEADINGS.map((heading, index) => Math.max(heading.length, ...shown.map((row) => row[index]!.length)));
+	const line = (row: readonly string[]): string => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  ').trimEnd();
+	const terminal = [line(HEADINGS), ...shown.map(line)].join('\n');
+	return {terminal, csv, markdown};
+}
