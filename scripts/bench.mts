@@ -1,6 +1,8 @@
 import {existsSync} from 'node:fs';
+import * as path from 'node:path';
+import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
 import {findOnPath, runCli} from './cli.mjs';
-import {lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
+import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';
 import {PYTHON} from './bench/clients.mjs';
@@ -18,15 +20,16 @@ machine, and prints medians and ratios (speed is judged here, never by timed uni
   2. the replica's fast profile vs nginx serving cover3.jpg under wrk (100 connections), and 1,000
      concurrent book-run-2 downloads (correctness, p50/p99, the replica's peak RSS), and the book
      profiles run back to back;
-  3. npm run lesson vs jupyter nbconvert --execute on the lesson notebooks;
+  3. npm run lesson (one notebook at a time, and --jobs 3) vs jupyter nbconvert --execute on the lesson
+     notebooks one after another; npm run grade on 20 copies of the solutions notebook vs one run of it;
   4. a kernel's start plus its first cell through jupyter_client: the project's tslab (with and without its
      code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase.
 Each pair runs alternately, at least 5 times after a warm-up. Comparisons whose peer (nginx, curl,
 python3, wrk, jupyter-nbconvert, python3-ipykernel) is not installed are skipped with a note. Needs the compiled library (npm install).
 
-  --quick   under 5 minutes: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, kernel starts
-            3 times instead of 5, the
-            lesson comparison on notebook 01 only, the book profiles 5 times instead of 20
+  --quick   fewer and shorter runs: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, the
+            book profiles 5 times instead of 20, the lesson comparison on notebooks 01 to 03 and 3 times,
+            grading once, kernel starts 3 times instead of 5
 `;
 
 async function main(args: {quick?: boolean}): Promise<void> {
@@ -48,12 +51,20 @@ async function main(args: {quick?: boolean}): Promise<void> {
 	print(await bookRuns(quick ? 5 : 20));
 
 	if (haveNbconvert) {
-		const notebooks = quick ? ['01-retrieve-text.ipynb'] : ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'];
-		print(await lessonVersusNbconvert({runs: 5, notebooks}));
+		const notebooks = quick ? ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'] : await lessonNotebookNames();
+		print(await lessonVersusNbconvert({runs: quick ? 3 : 5, notebooks}));
 	} else print([`skipping the lesson vs nbconvert: needs ${NBCONVERT} (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)`]);
+
+	print(await gradingVersusOneRun({copies: 20, runs: quick ? 1 : 3}));
 
 	if (await pythonHas('jupyter_client') && (await pythonHas('ipykernel'))) print(await kernelStartVersusIpython({runs: quick ? 3 : 5}));
 	else print(['skipping the kernel start vs IPython: needs apt-get install jupyter-client python3-ipykernel']);
+}
+
+/** The lesson's notebooks, in name order. */
+async function lessonNotebookNames(): Promise<string[]> {
+	const {readdir} = await import('node:fs/promises');
+	return (await readdir(path.join(PROJECT_ROOT, 'notebooks'))).filter((name) => name.endsWith('.ipynb')).sort();
 }
 
 /** Whether Debian's Python can import `module`. */

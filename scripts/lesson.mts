@@ -1,5 +1,5 @@
 import type {IOutput, IStream} from '@jupyterlab/nbformat';
-import {mkdir, readdir, readFile} from 'node:fs/promises';
+import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {integerFlag, MAX_TIMER_SECONDS, runCli, UsageError} from './cli.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
@@ -7,10 +7,11 @@ import {Kernel} from './notebook-runner/kernel.mjs';
 import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
 import {readNotebook, writeNotebook} from './notebook-runner/notebook-file.mjs';
 import {joinText, outputAsText} from './notebook-runner/outputs.mjs';
+import {DEFAULT_JOBS, inParallel} from './notebook-runner/pool.mjs';
 import {type RunResult, runNotebook} from './notebook-runner/run-notebook.mjs';
 
 const HELP = `
-usage: npm run lesson -- [NOTEBOOK...] [--check | --update] [--param NAME=VALUE]... [--cell-timeout S] [--timeout S] [--quiet]
+usage: npm run lesson -- [NOTEBOOK...] [--check | --update] [--param NAME=VALUE]... [--jobs N] [--junit FILE] [--cell-timeout S] [--timeout S] [--quiet]
 
 Runs notebooks through the tslab kernel over the Jupyter protocol (no Python or Jupyter needed), printing
 their text output as it arrives and one summary line per notebook. With no NOTEBOOK, runs every
@@ -24,6 +25,10 @@ notebooks/*.ipynb in name order. Exits 1 if any cell fails (or any check differs
                      null execution counts; a notebook with a failing cell is not rewritten
   --param NAME=VALUE after the cell tagged "parameters", declare NAME again with VALUE, typed like its
                      declaration there (number, string or boolean); repeatable
+  --jobs N           notebooks run at once, each with its own kernel (default: the number of cores, ${DEFAULT_JOBS}
+                     here); with more than one, each notebook's output is printed whole when it ends
+  --junit FILE       also write a JUnit XML report: one test case per notebook, a failure with its cell
+                     and error (CI systems read it)
   --cell-timeout S   time limit per cell in seconds (default 120): the cell is interrupted, then the kernel killed
   --timeout S        time limit per notebook in seconds, kernel start included (default 1800)
   --quiet            print only the summary lines and failures
@@ -41,6 +46,23 @@ interface Flags {
 	'cell-timeout'?: string;
 	timeout?: string;
 	quiet?: boolean;
+	jobs?: string;
+	junit?: string;
+}
+
+/** Where one notebook's report goes: straight to the terminal, or kept whole until the notebook ends. */
+interface Report {
+	out(text: string): void;
+	err(text: string): void;
+}
+
+/** How one notebook went, for the summary and the JUnit report. */
+interface Outcome {
+	readonly name: string;
+	readonly ok: boolean;
+	readonly verdict: string;
+	readonly seconds: number;
+	readonly failure?: string;
 }
 
 async function main(args: Flags): Promise<number> {
@@ -59,57 +81,85 @@ async function main(args: Flags): Promise<number> {
 		});
 	}
 
-	let passed = 0;
-	for (const file of files) {
-		const name = path.relative(process.env['INIT_CWD'] ?? process.cwd(), file) || file;
-		if (!args.quiet) console.log(`\n=== ${name}`);
-		let result: RunResult;
-		let original: string;
-		try {
-			// As it was before the run: --update refuses to overwrite edits made while it ran.
-			original = await readFile(file, 'utf8');
-			result = await runNotebook(file, {
-				params,
-				cellTimeoutMs,
-				notebookTimeoutMs,
-				...(args.quiet ? {} : {onOutput: printOutput}),
-			});
-		} catch (error) {
-			// An unreadable notebook or a bad --param: this notebook fails, the others still run.
-			console.error(`✗ ${name}: ${(error as Error).message}`);
-			continue;
-		}
-		let ok = result.failure === undefined;
-		let verdict = ok ? 'ran' : 'FAILED';
-		try {
-			if (result.failure) printFailure(name, result);
-			else if (args.check) {
-				const differences = compareNotebooks(await readNotebook(file), result.notebook);
-				if (differences) {
-					ok = false;
-					verdict = 'DIFFERS from its stored outputs';
-					console.log(`\n${name}: fresh outputs differ from the stored ones (--update stores them):\n${differences}`);
-				} else verdict = 'matches its stored outputs';
-			} else if (args.update) {
-				await writeNotebook(file, result.notebook, {unchangedSince: original});
-				verdict = 'updated';
-			} else {
-				const copy = path.join(PROJECT_ROOT, 'test-results', 'notebooks', path.basename(file));
-				await mkdir(path.dirname(copy), {recursive: true});
-				await writeNotebook(copy, result.notebook);
-			}
-		} catch (error) {
-			// The notebook ran, but its result could not be stored or compared: say so, and go on with the others.
-			ok = false;
-			verdict = `FAILED: ${(error as Error).message}`;
-		}
-		if (ok) passed += 1;
-		const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-		const timing = `${seconds(result.durationMs)} (kernel start ${seconds(result.kernelStartMs)}, inside cells ${seconds(result.cellsMs)})`;
-		console.log(`${ok ? '✓' : '✗'} ${name}: ${verdict}; ${result.codeCellsRun} code cells in ${timing}`);
-	}
+	const jobs = integerFlag('jobs', args.jobs, DEFAULT_JOBS, 1, 64);
+	const live = jobs === 1 || files.length === 1;
+	const outcomes = await inParallel(files, jobs, async (file) => {
+		// One notebook at a time prints as it goes; side by side, each prints whole when it ends.
+		let kept = '';
+		const report: Report = live
+			? {out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text)}
+			: {out: (text) => (kept += text), err: (text) => (kept += text)};
+		const outcome = await runOne(file, args, {params, cellTimeoutMs, notebookTimeoutMs}, report);
+		if (!live) process.stdout.write(kept);
+		return outcome;
+	});
+	const passed = outcomes.filter((outcome) => outcome.ok).length;
 	console.log(`\n${passed} passed, ${files.length - passed} failed`);
+	if (args.junit) {
+		const junit = path.resolve(process.env['INIT_CWD'] ?? process.cwd(), args.junit);
+		await mkdir(path.dirname(junit), {recursive: true});
+		await writeFile(junit, junitReport(outcomes));
+		console.log(`JUnit report: ${path.relative(process.env['INIT_CWD'] ?? process.cwd(), junit)}`);
+	}
 	return passed === files.length ? 0 : 1;
+}
+
+/** Runs one notebook as the flags say (check, update or copy) and reports it; never throws. */
+async function runOne(
+	file: string,
+	args: Flags,
+	limits: {params: string[]; cellTimeoutMs: number; notebookTimeoutMs: number},
+	report: Report,
+): Promise<Outcome> {
+	const name = path.relative(process.env['INIT_CWD'] ?? process.cwd(), file) || file;
+	if (!args.quiet) report.out(`\n=== ${name}\n`);
+	let result: RunResult;
+	let original: string;
+	try {
+		// As it was before the run: --update refuses to overwrite edits made while it ran.
+		original = await readFile(file, 'utf8');
+		result = await runNotebook(file, {
+			params: limits.params,
+			cellTimeoutMs: limits.cellTimeoutMs,
+			notebookTimeoutMs: limits.notebookTimeoutMs,
+			...(args.quiet ? {} : {onOutput: (output: IOutput) => printOutput(output, report)}),
+		});
+	} catch (error) {
+		// An unreadable notebook or a bad --param: this notebook fails, the others still run.
+		report.err(`✗ ${name}: ${(error as Error).message}\n`);
+		return {name, ok: false, verdict: 'could not run', seconds: 0, failure: (error as Error).message};
+	}
+	let ok = result.failure === undefined;
+	let verdict = ok ? 'ran' : 'FAILED';
+	let failure: string | undefined = result.failure ? describeFailure(name, result) : undefined;
+	try {
+		if (failure) report.out(`${failure}\n`);
+		else if (args.check) {
+			const differences = compareNotebooks(await readNotebook(file), result.notebook);
+			if (differences) {
+				ok = false;
+				verdict = 'DIFFERS from its stored outputs';
+				failure = `fresh outputs differ from the stored ones (--update stores them):\n${differences}`;
+				report.out(`\n${name}: ${failure}\n`);
+			} else verdict = 'matches its stored outputs';
+		} else if (args.update) {
+			await writeNotebook(file, result.notebook, {unchangedSince: original});
+			verdict = 'updated';
+		} else {
+			const copy = path.join(PROJECT_ROOT, 'test-results', 'notebooks', path.basename(file));
+			await mkdir(path.dirname(copy), {recursive: true});
+			await writeNotebook(copy, result.notebook);
+		}
+	} catch (error) {
+		// The notebook ran, but its result could not be stored or compared: say so, and go on with the others.
+		ok = false;
+		verdict = `FAILED: ${(error as Error).message}`;
+		failure = verdict;
+	}
+	const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+	const timing = `${seconds(result.durationMs)} (kernel start ${seconds(result.kernelStartMs)}, inside cells ${seconds(result.cellsMs)})`;
+	report.out(`${ok ? '✓' : '✗'} ${name}: ${verdict}; ${result.codeCellsRun} code cells in ${timing}\n`);
+	return {name, ok, verdict, seconds: result.durationMs / 1000, ...(failure ? {failure} : {})};
 }
 
 async function lessonNotebooks(): Promise<string[]> {
@@ -121,12 +171,12 @@ async function lessonNotebooks(): Promise<string[]> {
 		.map((name) => path.join(folder, name));
 }
 
-function printOutput(output: IOutput): void {
-	if (output.output_type === 'stream' && (output as IStream).name === 'stderr') process.stderr.write(joinText((output as IStream).text));
-	else process.stdout.write(outputAsText(output));
+function printOutput(output: IOutput, report: Report): void {
+	if (output.output_type === 'stream' && (output as IStream).name === 'stderr') report.err(joinText((output as IStream).text));
+	else report.out(outputAsText(output));
 }
 
-function printFailure(name: string, result: RunResult): void {
+function describeFailure(name: string, result: RunResult): string {
 	const failure = result.failure!;
 	const where = failure.codeCellNumber > 0 ? ` at code cell ${failure.codeCellNumber} (cell ${failure.fileCellNumber} in the file)` : '';
 	const indent = (text: string): string =>
@@ -137,7 +187,30 @@ function printFailure(name: string, result: RunResult): void {
 	const lines = [`\n✗ ${name} failed${where}: ${failure.kind}`];
 	if (failure.source) lines.push('  source:', indent(failure.source.split('\n').slice(0, 8).join('\n')));
 	lines.push('  kernel said:', indent(failure.message));
-	console.log(lines.join('\n'));
+	return lines.join('\n');
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['param', 'cell-timeout', 'timeout'], boolean: ['check', 'update', 'quiet']}, main});
+/** A JUnit XML report, as CI systems read it: one test case per notebook. */
+function junitReport(outcomes: readonly Outcome[]): string {
+	const xml = (text: string): string =>
+		text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+	const failures = outcomes.filter((outcome) => !outcome.ok).length;
+	const total = outcomes.reduce((sum, outcome) => sum + outcome.seconds, 0);
+	const cases = outcomes.map((outcome) => {
+		const open = `  <testcase classname="lesson" name="${xml(outcome.name)}" time="${outcome.seconds.toFixed(3)}"`;
+		if (outcome.ok) return `${open}/>`;
+		const message = (outcome.failure ?? outcome.verdict).trim();
+		return `${open}>\n    <failure message="${xml(message.split('\n').find((line) => line.trim()) ?? outcome.verdict)}">${xml(message)}</failure>\n  </testcase>`;
+	});
+	return [
+		'<?xml version="1.0" encoding="UTF-8"?>',
+		`<testsuites tests="${outcomes.length}" failures="${failures}" time="${total.toFixed(3)}">`,
+		`<testsuite name="notebooks" tests="${outcomes.length}" failures="${failures}" errors="0" skipped="0" time="${total.toFixed(3)}">`,
+		...cases,
+		'</testsuite>',
+		'</testsuites>',
+		'',
+	].join('\n');
+}
+
+runCli<Flags>({help: HELP, parse: {string: ['param', 'cell-timeout', 'timeout', 'jobs', 'junit'], boolean: ['check', 'update', 'quiet']}, main});

@@ -66,6 +66,26 @@ describe('npm run lesson', () => {
 		expect(result.stdout).not.toContain('never runs');
 	});
 
+	test('--jobs 2 runs notebooks side by side, each one\'s output whole, and --junit writes one test case per notebook', async () => {
+		const folder = await scratchFolder();
+		const junit = path.join(folder, 'report.xml');
+		const result = await lesson([fixture('throws'), fixture('good'), fixture('displays'), '--jobs', '2', '--junit', junit]);
+		expect(result.code).toBe(1);
+		// Never interleaved: each notebook's block runs from its === line to its summary line.
+		const blocks = result.stdout.split(/\n(?==== )/).filter((block) => block.startsWith('=== '));
+		expect(blocks).toHaveLength(3);
+		for (const block of blocks) {
+			const name = /^=== (\S+)/.exec(block)![1]!;
+			const summaries = block.split('\n').filter((line) => /^[✓✗] \S+: /.test(line));
+			expect(summaries).toEqual([expect.stringMatching(new RegExp(`^[✓✗] ${name}: `))]);
+		}
+		const report = await readFile(junit, 'utf8');
+		expect(report).toContain('<testsuite name="notebooks" tests="3" failures="1"');
+		expect(report).toMatch(/<testcase classname="lesson" name="test\/fixtures\/good.ipynb" time="[\d.]+"\/>/);
+		expect(report).toMatch(/<testcase classname="lesson" name="test\/fixtures\/throws.ipynb" time="[\d.]+">\n {4}<failure message="[^"]*failed at code cell 2 \(cell 3 in the file\): error">/);
+		expect(report).toContain('Error: boom at 42');
+	});
+
 	test('fails a hung cell within a minute with --cell-timeout 5', async () => {
 		const started = Date.now();
 		const result = await lesson([fixture('hangs'), '--cell-timeout', '5']);
