@@ -4,15 +4,32 @@ import type {JupyterMessage} from './wire.mjs';
 
 type MimeBundle = IDisplayData['data'];
 
-/** Collects one cell's outputs: streams merged, displays updated in place by display_id. */
+/**
+ * The displays of a whole notebook by display_id: an update_display_data from any cell updates every
+ * output with that id, in earlier cells too, as Jupyter does.
+ */
+export type DisplayRegistry = Map<string, IDisplayData[]>;
+
+/**
+ * Collects one cell's outputs: streams merged, displays updated in place by display_id (across the
+ * notebook when cells share a registry), and clear_output honoured, `wait` included.
+ */
 export class CellOutputs {
 	readonly outputs: IOutput[] = [];
-	readonly #displays = new Map<string, IDisplayData[]>();
+	readonly #displays: DisplayRegistry;
+	/** A clear_output with wait: the outputs are cleared when the next one arrives, not before (no flicker). */
+	#clearPending = false;
+
+	constructor(displays: DisplayRegistry = new Map()) {
+		this.#displays = displays;
+	}
 
 	/** Adds one iopub message; returns the output it added (for printing), if it added one. */
 	add(message: JupyterMessage): IOutput | undefined {
 		const content = message.content;
-		switch (message.header.msg_type) {
+		const type = message.header.msg_type;
+		if (this.#clearPending && ['stream', 'display_data', 'execute_result', 'error'].includes(type)) this.#clear();
+		switch (type) {
 			case 'stream':
 				return this.#addStream(content['name'] === 'stderr' ? 'stderr' : 'stdout', String(content['text'] ?? ''));
 			case 'display_data':
@@ -41,12 +58,24 @@ export class CellOutputs {
 				return output;
 			}
 			case 'clear_output':
-				this.outputs.length = 0;
-				this.#displays.clear();
+				if (content['wait'] === true) this.#clearPending = true;
+				else this.#clear();
 				return undefined;
 			default:
 				return undefined;
 		}
+	}
+
+	/** Clears this cell's outputs; their display ids no longer point at them. */
+	#clear(): void {
+		this.#clearPending = false;
+		const gone = new Set(this.outputs);
+		for (const [id, outputs] of this.#displays) {
+			const kept = outputs.filter((output) => !gone.has(output));
+			if (kept.length > 0) this.#displays.set(id, kept);
+			else this.#displays.delete(id);
+		}
+		this.outputs.length = 0;
 	}
 
 	/** What the cell reported going wrong: its error's traceback, or else what it wrote to stderr. */

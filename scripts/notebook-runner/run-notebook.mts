@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import {Kernel, type ExecuteOutcome} from './kernel.mjs';
 import {findKernelSpec, type KernelSpec} from './kernelspec.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from './notebook-file.mjs';
-import {CellOutputs} from './outputs.mjs';
+import {CellOutputs, type DisplayRegistry} from './outputs.mjs';
 import {declaredParameters, injectedParametersSource, ParameterError} from './parameters.mjs';
 
 export interface RunOptions {
@@ -96,6 +96,8 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 	let codeCellsRun = 0;
 	let outputChars = 0;
 	let flooded = false;
+	// One registry for the notebook: a later cell's update_display_data updates an earlier cell's display.
+	const displays: DisplayRegistry = new Map();
 	try {
 		let injectedCells = 0;
 		for (const [index, cell] of notebook.cells.entries()) {
@@ -107,7 +109,7 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			else codeCellNumber += 1;
 			const fileCellNumber = index + 1 - injectedCells + (injected ? 1 : 0);
 			if (tags.includes('skip-execution')) continue;
-			const collected = new CellOutputs();
+			const collected = new CellOutputs(displays);
 			cell.outputs = collected.outputs;
 			const number = codeCellNumber;
 			const remainingMs = deadline - Date.now();
