@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
 import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
-import {findOnPath, runCli} from './cli.mjs';
+import {type CliArgs, findOnPath, type OptionTable, runCli} from './cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';
@@ -32,7 +32,11 @@ python3, wrk, jupyter-nbconvert, python3-ipykernel) is not installed are skipped
             grading once, kernel starts 3 times instead of 5
 `;
 
-async function main(args: {quick?: boolean}): Promise<void> {
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {quick: {type: 'boolean'}} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
+
+async function main(args: Flags): Promise<void> {
 	const quick = Boolean(args.quick);
 	const print = (lines: string[]): void => console.log(`\n${lines.join('\n')}`);
 	console.log(`lesson kit benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${new Date().toISOString()}`);
@@ -74,4 +78,4 @@ async function pythonHas(module: string): Promise<boolean> {
 	return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
 }
 
-runCli<{quick?: boolean}>({help: HELP, parse: {boolean: ['quick']}, main});
+runCli({help: HELP, options: OPTIONS, main});

@@ -1,67 +1,83 @@
 import {accessSync, constants} from 'node:fs';
 import * as path from 'node:path';
-import {minimist} from 'zx';
+import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {MAX_TIMER_MS} from '../lib/timer-limit.js';
 
 /** Thrown for a command-line mistake: printed with the usage line and exit code 2, without a stack. */
 export class UsageError extends Error {}
 
-export interface Cli<Flags> {
+/** A script's option table, as util.parseArgs takes it: `{recv: {type: 'string'}, live: {type: 'boolean'}}`. */
+export type OptionTable = NonNullable<ParseArgsConfig['options']>;
+
+/** What a script's main gets: each option typed from its table, and the other arguments in `_`. */
+export type CliArgs<Options extends OptionTable> = ReturnType<typeof parseArgs<{options: Options; strict: true; allowPositionals: true}>>['values'] & {
+	_: string[];
+};
+
+export interface Cli<Options extends OptionTable> {
 	/** The whole `--help` text, usage line first. */
 	readonly help: string;
-	readonly parse: minimist.Opts;
+	readonly options: Options;
 	/** Hand every argument but --help to `main` untouched, in `_` (for a script that passes them on). */
 	readonly passThrough?: boolean;
-	readonly main: (args: minimist.ParsedArgs & Flags) => Promise<number | void>;
+	readonly main: (args: CliArgs<Options>) => Promise<number | void>;
 }
 
 /**
- * The one exit-code handler every script shares: `--help` prints the help and exits 0, a UsageError
- * exits 2, any other error prints its message (and code, for library errors) and exits 1.
+ * The one command-line parser and exit-code handler every script shares (util.parseArgs, strict): `--help`
+ * prints the help and exits 0; an unknown option or a missing value is a usage error, exit 2, naming the
+ * option; a UsageError from `main` exits 2 too; any other error prints its message (and code, for library
+ * errors) and exits 1.
  */
-export function runCli<Flags>(cli: Cli<Flags>): void {
-	if (cli.passThrough) {
-		const raw = process.argv.slice(2);
-		if (raw.includes('--help')) process.stdout.write(`${cli.help.trim()}\n`);
-		else finish(cli, cli.main({_: raw} as unknown as minimist.ParsedArgs & Flags));
-		return;
-	}
-	const known = new Set([...toArray(cli.parse.string), ...toArray(cli.parse.boolean), 'help']);
-	const unknown: string[] = [];
-	const args = minimist(process.argv.slice(2), {
-		...cli.parse,
-		boolean: [...toArray(cli.parse.boolean), 'help'],
-		// A mistyped option (--chek) must not be taken for a file name or silently dropped.
-		unknown: (arg) => {
-			if (!arg.startsWith('-') || arg === '-') return true;
-			const name = arg.replace(/^--?(no-)?/, '').split('=')[0]!;
-			if (!known.has(name)) unknown.push(arg);
-			return known.has(name);
-		},
-	});
-	if (unknown.length > 0) {
-		const hint = unknown.some((arg) => /^-\d/.test(arg)) ? ' (a value that starts with "-" needs the --name=value form, e.g. --recv=-5)' : '';
-		process.stderr.write(`unknown option ${unknown.join(', ')}${hint}\n${cli.help.trim().split('\n')[0]}\n`);
-		process.exitCode = 2;
-		return;
-	}
-	if (args.help) {
+export function runCli<Options extends OptionTable>(cli: Cli<Options>): void {
+	const raw = process.argv.slice(2);
+	if (raw.includes('--help')) {
 		process.stdout.write(`${cli.help.trim()}\n`);
 		return;
 	}
-	finish(cli, cli.main(args as minimist.ParsedArgs & Flags));
+	if (cli.passThrough) {
+		finish(cli, cli.main({_: raw} as CliArgs<Options>));
+		return;
+	}
+	let parsed: {values: Record<string, unknown>; positionals: string[]};
+	try {
+		parsed = parseArgs({args: raw, options: cli.options, strict: true, allowPositionals: true});
+	} catch (error) {
+		usage(cli, describeParseError(error as Error & {code?: string}));
+		return;
+	}
+	finish(cli, cli.main({...parsed.values, _: parsed.positionals} as CliArgs<Options>));
+}
+
+/** util.parseArgs's complaint in the words of this project's usage errors, naming the option. */
+function describeParseError(error: Error & {code?: string}): string {
+	const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+	switch (error.code) {
+		case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+			return `unknown option ${option}`;
+		case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+			if (/does not take an argument/.test(error.message)) return `${option} takes no value`;
+			if (/ambiguous/.test(error.message)) return `${option} needs a value; a value that starts with "-" needs the ${option}=value form, e.g. ${option}=-5`;
+			return `${option} needs a value`;
+		default:
+			return error.message;
+	}
+}
+
+function usage<Options extends OptionTable>(cli: Cli<Options>, message: string): void {
+	process.stderr.write(`${message}\n${cli.help.trim().split('\n')[0]}\n`);
+	process.exitCode = 2;
 }
 
 /** The one exit-code handler: a UsageError exits 2 with the usage line, any other error 1. */
-function finish<Flags>(cli: Cli<Flags>, run: Promise<number | void>): void {
+function finish<Options extends OptionTable>(cli: Cli<Options>, run: Promise<number | void>): void {
 	run.then(
 		(code) => {
 			process.exitCode = code ?? 0;
 		},
 		(error: unknown) => {
 			if (error instanceof UsageError) {
-				process.stderr.write(`${error.message}\n${cli.help.trim().split('\n')[0]}\n`);
-				process.exitCode = 2;
+				usage(cli, error.message);
 				return;
 			}
 			const code = (error as {code?: unknown}).code;
@@ -69,11 +85,6 @@ function finish<Flags>(cli: Cli<Flags>, run: Promise<number | void>): void {
 			process.exitCode = 1;
 		},
 	);
-}
-
-function toArray(value: string | string[] | boolean | undefined): string[] {
-	if (Array.isArray(value)) return value;
-	return typeof value === 'string' ? [value] : [];
 }
 
 /** A whole number flag from `minimum` to `maximum`, or a UsageError naming the flag. */

@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {checkLiveHost, LINK_NAMES, type Replica, retrieve, splitResponse, startReplica} from '../lib/index.js';
-import {integerFlag, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './cli.mjs';
 
 const HELP = `
 usage: npm run fetch -- [URL] [--recv 5120] [--delay-ms 0] [--out stuff.jpg] [--link NAME] [--live]
@@ -26,15 +26,16 @@ Try: npm run fetch                       (the chapter's first run)
      npm run fetch -- --delay-ms 250     (the second run, with the sleep)
 `;
 
-interface Flags {
-	_: string[];
-	recv?: string;
-	'delay-ms'?: string;
-	'max-bytes'?: string;
-	out?: string;
-	link?: string;
-	live?: boolean;
-}
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {
+	recv: {type: 'string'},
+	'delay-ms': {type: 'string'},
+	'max-bytes': {type: 'string'},
+	out: {type: 'string'},
+	link: {type: 'string'},
+	live: {type: 'boolean'},
+} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
 	const url = parseUrl(args._[0] ?? 'http://data.pr4e.org/cover3.jpg');
@@ -93,4 +94,4 @@ function parseUrl(text: string): URL {
 	return url;
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['recv', 'delay-ms', 'max-bytes', 'out', 'link'], boolean: ['live']}, main});
+runCli({help: HELP, options: OPTIONS, main});

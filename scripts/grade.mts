@@ -1,6 +1,6 @@
 import {mkdir, mkdtemp, chmod, readdir, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {integerFlag, MAX_TIMER_SECONDS, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './cli.mjs';
 import {EXERCISE_NUMBERS, gradeSubmission, type SubmissionGrade} from './grading/grade-submission.mjs';
 import {gradeTables} from './grading/grade-tables.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
@@ -29,13 +29,14 @@ its own. Exits 0 when every submission ran to its end (whatever its grades), 1 w
 hang, a crashed kernel, a flood, an unreadable file), 2 for a usage mistake.
 `;
 
-interface Flags {
-	_: string[];
-	jobs?: string;
-	out?: string;
-	'cell-timeout'?: string;
-	timeout?: string;
-}
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {
+	jobs: {type: 'string'},
+	out: {type: 'string'},
+	'cell-timeout': {type: 'string'},
+	timeout: {type: 'string'},
+} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
 	const here = process.env['INIT_CWD'] ?? process.cwd();
@@ -125,4 +126,4 @@ async function notebooksIn(folder: string): Promise<string[]> {
 	return files;
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['jobs', 'out', 'cell-timeout', 'timeout']}, main});
+runCli({help: HELP, options: OPTIONS, main});

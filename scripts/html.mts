@@ -1,7 +1,7 @@
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import * as path from 'node:path';
-import {runCli, UsageError} from './cli.mjs';
+import {type CliArgs, type OptionTable, runCli, UsageError} from './cli.mjs';
 import {escapeHtml, notebookTitle, page, renderNotebookPage} from './html/render-notebook.mjs';
 import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
 import {readNotebook} from './notebook-runner/notebook-file.mjs';
@@ -18,10 +18,9 @@ for fresh outputs (npm run lesson -- --check says whether the stored ones are cu
   --out FOLDER   where the pages go (default: site/, git-ignored)
 `;
 
-interface Flags {
-	_: string[];
-	out?: string;
-}
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {out: {type: 'string'}} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
 
 /** The page's own look, after highlight.js's GitHub theme for the code. */
 const PAGE_CSS = `
@@ -75,4 +74,4 @@ async function lessonNotebooks(): Promise<string[]> {
 		.map((name) => path.join(folder, name));
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['out']}, main});
+runCli({help: HELP, options: OPTIONS, main});

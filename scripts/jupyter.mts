@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
 import * as path from 'node:path';
-import {findOnPath, runCli} from './cli.mjs';
+import {type CliArgs, findOnPath, type OptionTable, runCli} from './cli.mjs';
 import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
 
 const HELP = `
@@ -14,7 +14,11 @@ Jupyter (for example --no-browser or --port 8889).
 Without Jupyter it says how to install it and exits 1.
 `;
 
-async function main(args: {_: string[]}): Promise<number> {
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
+
+async function main(args: Flags): Promise<number> {
 	const jupyter = findOnPath(['jupyter-lab', 'jupyter-notebook']);
 	if (!jupyter) {
 		console.error(
@@ -45,4 +49,4 @@ async function main(args: {_: string[]}): Promise<number> {
 	});
 }
 
-runCli<{_: string[]}>({help: HELP, parse: {}, passThrough: true, main});
+runCli({help: HELP, options: OPTIONS, passThrough: true, main});

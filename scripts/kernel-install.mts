@@ -1,4 +1,4 @@
-import {runCli} from './cli.mjs';
+import {type CliArgs, type OptionTable, runCli} from './cli.mjs';
 import {installKernelSpec, PROJECT_JUPYTER_PATH, userJupyterDataFolder} from './notebook-runner/kernelspec.mjs';
 
 const HELP = `
@@ -12,10 +12,14 @@ Writes the kernelspec "tslab" (display name "TypeScript") that starts this proje
   --user     into your own Jupyter data folder instead, for every Jupyter you start
 `;
 
-async function main(args: {user?: boolean}): Promise<void> {
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {user: {type: 'boolean'}} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
+
+async function main(args: Flags): Promise<void> {
 	const file = await installKernelSpec(args.user ? userJupyterDataFolder() : PROJECT_JUPYTER_PATH);
 	console.log(`wrote ${file}`);
 	if (!args.user) console.log(`Jupyter finds it with: JUPYTER_PATH=${PROJECT_JUPYTER_PATH} jupyter ...`);
 }
 
-runCli<{user?: boolean}>({help: HELP, parse: {boolean: ['user']}, main});
+runCli({help: HELP, options: OPTIONS, main});

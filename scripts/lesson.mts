@@ -1,7 +1,7 @@
 import type {IOutput, IStream} from '@jupyterlab/nbformat';
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {integerFlag, MAX_TIMER_SECONDS, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './cli.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
 import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
@@ -38,17 +38,18 @@ markdown included, both from 1. Cell tags: "raises-exception" (the cell must fai
 (not run; its stored outputs are kept), "parameters" (the knobs --param overrides).
 `;
 
-interface Flags {
-	_: string[];
-	check?: boolean;
-	update?: boolean;
-	param?: string | string[];
-	'cell-timeout'?: string;
-	timeout?: string;
-	quiet?: boolean;
-	jobs?: string;
-	junit?: string;
-}
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {
+	param: {type: 'string', multiple: true},
+	'cell-timeout': {type: 'string'},
+	timeout: {type: 'string'},
+	jobs: {type: 'string'},
+	junit: {type: 'string'},
+	check: {type: 'boolean'},
+	update: {type: 'boolean'},
+	quiet: {type: 'boolean'},
+} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
 
 /** Where one notebook's report goes: straight to the terminal, or kept whole until the notebook ends. */
 interface Report {
@@ -213,4 +214,4 @@ function junitReport(outcomes: readonly Outcome[]): string {
 	].join('\n');
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['param', 'cell-timeout', 'timeout', 'jobs', 'junit'], boolean: ['check', 'update', 'quiet']}, main});
+runCli({help: HELP, options: OPTIONS, main});

@@ -1,7 +1,7 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {COVER_BYTES, COVER_HEIGHT, COVER_WIDTH, encodeCover, padWithComments} from './cover-image.mjs';
-import {runCli} from './cli.mjs';
+import {type CliArgs, type OptionTable, runCli} from './cli.mjs';
 
 const HELP = `
 usage: npx tsx scripts/make-image.mts [--check]
@@ -16,9 +16,9 @@ The output is byte-for-byte the same on every run.
 
 const COVER_PATH = fileURLToPath(new URL('../lib/data/cover3.jpg', import.meta.url));
 
-interface Flags {
-	check?: boolean;
-}
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {check: {type: 'boolean'}} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
 	const {encoded, quality} = encodeCover();
@@ -41,4 +41,4 @@ async function main(args: Flags): Promise<number> {
 	return 0;
 }
 
-runCli<Flags>({help: HELP, parse: {boolean: ['check']}, main});
+runCli({help: HELP, options: OPTIONS, main});

@@ -1,5 +1,5 @@
 import {type ConnectionLog, LINK_NAMES, startReplica} from '../lib/index.js';
-import {integerFlag, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './cli.mjs';
 
 const HELP = `
 usage: npm run serve -- [--host 127.0.0.1] [--port 8080] [--link book-run-1] [--quiet]
@@ -31,12 +31,14 @@ Options:
   --quiet         no line per connection
 `;
 
-interface Flags {
-	host?: string;
-	port?: string;
-	link?: string;
-	quiet?: boolean;
-}
+/** The options, typed for util.parseArgs (strict: anything else is a usage error). */
+const OPTIONS = {
+	host: {type: 'string'},
+	port: {type: 'string'},
+	link: {type: 'string'},
+	quiet: {type: 'boolean'},
+} as const satisfies OptionTable;
+type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
 	const link = args.link ?? 'book-run-1';
@@ -71,4 +73,4 @@ function printable(line: string): string {
 	return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-runCli<Flags>({help: HELP, parse: {string: ['host', 'port', 'link'], boolean: ['quiet']}, main});
+runCli({help: HELP, options: OPTIONS, main});
