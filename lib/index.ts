@@ -2,14 +2,14 @@
  * The lesson kit's library: a Python-like socket, the chapter's retrieval loop, and header splitting.
  * This is the package entry, compiled to CommonJS in dist/ so that notebooks and scripts load the same code.
  */
-export {EMPTY_RECVS_BEFORE_ERROR, Socket, type SocketOptions} from './socket';
-export {interruptCalls} from './interrupts';
-export {kernelQueues, type KernelQueues} from './kernel-queues';
-export {retrieve, type Chunk, type RetrieveOptions, type Retrieved} from './retrieve';
-export {splitResponse, type SplitResponse, type StatusLine} from './split-response';
-export {HeaderFields, type HeaderField} from './header-fields';
+export {EMPTY_RECVS_BEFORE_ERROR, Socket, type SocketOptions} from './client/socket';
+export {interruptCalls} from './client/interrupts';
+export {kernelQueues, type KernelQueues} from './client/kernel-queues';
+export {retrieve, type Chunk, type RetrieveOptions, type Retrieved} from './client/retrieve';
+export {splitResponse, type SplitResponse, type StatusLine} from './client/split-response';
+export {HeaderFields, type HeaderField} from './client/header-fields';
 export * from './errors';
-export {startReplica, type Replica, type ReplicaOptions} from './replica';
+export {startReplica, type Replica, type ReplicaOptions} from './replica/replica';
 export {
 	LINK_NAMES,
 	linkModel,
@@ -23,10 +23,10 @@ export {
 	type LinkOption,
 	type PacingStep,
 	type RealisticLinkOptions,
-} from './link-profiles';
-export type {ConnectionLog, ConnectionOutcome, WaitingBytes, WriteRecord} from './connection-log';
-export {checkLiveHost, LIVE_HOST, LIVE_PORT} from './live';
-export {lessonServer, type LessonServer, type LessonServerOptions} from './lesson-server';
-export {renderChart, type ChartSpec} from './render-chart';
-export {recvSizeChart, type ChartRun} from './recv-size-chart';
-export {flowControlChart} from './flow-control-chart';
+} from './replica/link-profiles';
+export type {ConnectionLog, ConnectionOutcome, WaitingBytes, WriteRecord} from './replica/connection-log';
+export {checkLiveHost, LIVE_HOST, LIVE_PORT} from './lesson/live';
+export {lessonServer, type LessonServer, type LessonServerOptions} from './lesson/lesson-server';
+export {renderChart, type ChartSpec} from './charts/render-chart';
+export {recvSizeChart, type ChartRun} from './charts/recv-size-chart';
+export {flowControlChart} from './charts/flow-control-chart';

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
-import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
-import {type CliArgs, findOnPath, type OptionTable, runCli} from './cli.mjs';
+import {PROJECT_ROOT} from './support/project-paths.mjs';
+import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';

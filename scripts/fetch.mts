@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {checkLiveHost, LINK_NAMES, type Replica, retrieve, splitResponse, startReplica} from '../lib/index.js';
-import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 
 const HELP = `
 usage: npm run fetch -- [URL] [--recv 5120] [--delay-ms 0] [--out stuff.jpg] [--link NAME] [--live]

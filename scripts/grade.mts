@@ -1,10 +1,10 @@
 import {mkdir, mkdtemp, chmod, readdir, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {EXERCISE_NUMBERS, gradeSubmission, type SubmissionGrade} from './grading/grade-submission.mjs';
 import {gradeTables} from './grading/grade-tables.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
-import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from './support/project-paths.mjs';
 import {writeNotebook} from './notebook-runner/notebook-file.mjs';
 import {DEFAULT_JOBS, inParallel} from './notebook-runner/pool.mjs';
 

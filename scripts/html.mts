@@ -1,9 +1,9 @@
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import * as path from 'node:path';
-import {type CliArgs, type OptionTable, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {escapeHtml, notebookTitle, page, renderNotebookPage} from './html/render-notebook.mjs';
-import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook} from './notebook-runner/notebook-file.mjs';
 
 const HELP = `

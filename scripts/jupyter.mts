@@ -1,7 +1,9 @@
 import {spawn} from 'node:child_process';
 import * as path from 'node:path';
-import {type CliArgs, findOnPath, type OptionTable, runCli} from './cli.mjs';
-import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
+import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
+import {installKernelSpec} from './notebook-runner/kernelspec.mjs';
+import {installJupyterConfig} from './support/jupyter-env.mjs';
+import {PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './support/project-paths.mjs';
 
 const HELP = `
 usage: npm run jupyter -- [JUPYTER OPTIONS...]

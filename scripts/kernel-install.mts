@@ -1,5 +1,6 @@
-import {type CliArgs, type OptionTable, runCli} from './cli.mjs';
-import {installKernelSpec, PROJECT_JUPYTER_PATH, userJupyterDataFolder} from './notebook-runner/kernelspec.mjs';
+import {type CliArgs, type OptionTable, runCli} from './support/cli.mjs';
+import {installKernelSpec, userJupyterDataFolder} from './notebook-runner/kernelspec.mjs';
+import {PROJECT_JUPYTER_PATH} from './support/project-paths.mjs';
 
 const HELP = `
 usage: npm run kernel:install -- [--user]

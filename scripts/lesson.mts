@@ -1,10 +1,10 @@
 import type {IOutput, IStream} from '@jupyterlab/nbformat';
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
-import {PROJECT_ROOT} from './notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook, writeNotebook} from './notebook-runner/notebook-file.mjs';
 import {joinText, outputAsText} from './notebook-runner/outputs.mjs';
 import {DEFAULT_JOBS, inParallel} from './notebook-runner/pool.mjs';

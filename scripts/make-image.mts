@@ -1,20 +1,20 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
-import {COVER_BYTES, COVER_HEIGHT, COVER_WIDTH, encodeCover, padWithComments} from './cover-image.mjs';
-import {type CliArgs, type OptionTable, runCli} from './cli.mjs';
+import {COVER_BYTES, COVER_HEIGHT, COVER_WIDTH, encodeCover, padWithComments} from './support/cover-image.mjs';
+import {type CliArgs, type OptionTable, runCli} from './support/cli.mjs';
 
 const HELP = `
 usage: npx tsx scripts/make-image.mts [--check]
 
 Draws the lesson's cover picture (a lake at sunset, computed from formulas: no image or font files),
 encodes it as a baseline JPEG with jpeg-js and pads it with JPEG comment segments to exactly
-${COVER_BYTES} bytes, the size of the chapter's cover3.jpg, then writes lib/data/cover3.jpg.
+${COVER_BYTES} bytes, the size of the chapter's cover3.jpg, then writes lib/replica/data/cover3.jpg.
 The output is byte-for-byte the same on every run.
 
-  --check   write nothing; exit 1 if lib/data/cover3.jpg differs from what would be written, else 0
+  --check   write nothing; exit 1 if lib/replica/data/cover3.jpg differs from what would be written, else 0
 `;
 
-const COVER_PATH = fileURLToPath(new URL('../lib/data/cover3.jpg', import.meta.url));
+const COVER_PATH = fileURLToPath(new URL('../lib/replica/data/cover3.jpg', import.meta.url));
 
 /** The options, typed for util.parseArgs (strict: anything else is a usage error). */
 const OPTIONS = {check: {type: 'boolean'}} as const satisfies OptionTable;
@@ -26,16 +26,16 @@ async function main(args: Flags): Promise<number> {
 	if (args.check) {
 		const committed = await readFile(COVER_PATH).catch(() => undefined);
 		if (committed?.equals(cover)) {
-			console.log(`lib/data/cover3.jpg is up to date (${cover.length} bytes)`);
+			console.log(`lib/replica/data/cover3.jpg is up to date (${cover.length} bytes)`);
 			return 0;
 		}
-		console.log(`lib/data/cover3.jpg ${committed ? 'differs from' : 'is missing, unlike'} what scripts/make-image.mts writes`);
+		console.log(`lib/replica/data/cover3.jpg ${committed ? 'differs from' : 'is missing, unlike'} what scripts/make-image.mts writes`);
 		return 1;
 	}
-	await mkdir(fileURLToPath(new URL('../lib/data/', import.meta.url)), {recursive: true});
+	await mkdir(fileURLToPath(new URL('../lib/replica/data/', import.meta.url)), {recursive: true});
 	await writeFile(COVER_PATH, cover);
 	console.log(
-		`wrote lib/data/cover3.jpg: ${cover.length} bytes, ${COVER_WIDTH}x${COVER_HEIGHT} ` +
+		`wrote lib/replica/data/cover3.jpg: ${cover.length} bytes, ${COVER_WIDTH}x${COVER_HEIGHT} ` +
 			`(JPEG quality ${quality}, ${encoded.length} bytes before the comment padding)`,
 	);
 	return 0;

@@ -1,5 +1,5 @@
 import {type ConnectionLog, LINK_NAMES, startReplica} from '../lib/index.js';
-import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './cli.mjs';
+import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 
 const HELP = `
 usage: npm run serve -- [--host 127.0.0.1] [--port 8080] [--link book-run-1] [--quiet]

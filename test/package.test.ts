@@ -31,5 +31,5 @@ test('the packed package, installed in another project, works there: its replica
 	expect(install.status, install.stderr).toBe(0);
 	const used = spawnSync(process.execPath, ['-e', USE_THE_PACKAGE], {cwd: project, encoding: 'utf8'});
 	expect(used.status, used.stderr).toBe(0);
-	expect(Buffer.from(used.stdout, 'base64').equals(await readFile(path.join(PROJECT_ROOT, 'lib', 'data', 'cover3.jpg')))).toBe(true);
+	expect(Buffer.from(used.stdout, 'base64').equals(await readFile(path.join(PROJECT_ROOT, 'lib', 'replica', 'data', 'cover3.jpg')))).toBe(true);
 }, 180_000);

@@ -3,7 +3,7 @@
  * process of its own (so that its peak RSS is its own and nothing warms up across runs), and each timing
  * only the download itself, from before connecting to holding every byte, not its process start.
  */
-import {PROJECT_ROOT} from '../notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {jsonCommand} from './stats.mjs';
 
 /** What one download reports: its time, the bytes it kept and the client's peak RSS (NaN where unknown). */

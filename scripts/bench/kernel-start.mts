@@ -6,7 +6,9 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT, projectJupyterEnv} from '../notebook-runner/kernelspec.mjs';
+import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
+import {projectJupyterEnv} from '../support/jupyter-env.mjs';
+import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
 import {PYTHON} from './clients.mjs';
 import {alternate, fixed, median, timeCommand} from './stats.mjs';
 

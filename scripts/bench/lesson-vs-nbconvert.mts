@@ -2,7 +2,9 @@
 import {cp, mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT, projectJupyterEnv} from '../notebook-runner/kernelspec.mjs';
+import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
+import {projectJupyterEnv} from '../support/jupyter-env.mjs';
+import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
 import {DEFAULT_JOBS} from '../notebook-runner/pool.mjs';
 import {alternate, fixed, median, timeCommand} from './stats.mjs';
 

@@ -4,7 +4,7 @@ import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {freePort} from '../free-ports.mjs';
+import {freePort} from '../support/free-ports.mjs';
 
 export interface Nginx {
 	readonly port: number;

@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {retrieve} from '../../lib/index.js';
-import {PROJECT_ROOT} from '../notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {startNginx} from './nginx.mjs';
 import {alternate, fixed, median, peakRssMiB, percentile, timeCommand} from './stats.mjs';
 
@@ -30,7 +30,7 @@ async function wrkRequestsPerSecond(url: string, seconds: number): Promise<numbe
 }
 
 export async function replicaVersusNginx(options: {runs: number; seconds: number}): Promise<string[]> {
-	const cover = await readFile(new URL('../../lib/data/cover3.jpg', import.meta.url));
+	const cover = await readFile(new URL('../../lib/replica/data/cover3.jpg', import.meta.url));
 	const nginx = await startNginx({'cover3.jpg': cover});
 	let replica: Awaited<ReturnType<typeof startReplicaProcess>> | undefined;
 	try {
@@ -52,7 +52,7 @@ export async function replicaVersusNginx(options: {runs: number; seconds: number
 }
 
 export async function concurrentDownloads(clients: number): Promise<string[]> {
-	const cover = await readFile(new URL('../../lib/data/cover3.jpg', import.meta.url));
+	const cover = await readFile(new URL('../../lib/replica/data/cover3.jpg', import.meta.url));
 	const replica = await startReplicaProcess('book-run-2');
 	try {
 		const started = performance.now();

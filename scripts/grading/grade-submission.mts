@@ -6,7 +6,8 @@
 import type {ICodeCell, IOutput, IStream} from '@jupyterlab/nbformat';
 import {chown, cp, mkdir, readdir, rm, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {PROJECT_ROOT, projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
+import {projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from '../notebook-runner/notebook-file.mjs';
 import {joinText} from '../notebook-runner/outputs.mjs';
 import {type CellFailure, runNotebook} from '../notebook-runner/run-notebook.mjs';
@@ -109,11 +110,11 @@ export function withSubmittedCode(template: Notebook, submission: Notebook): Not
 	return {...template, cells};
 }
 
-/** Lays out the sandbox as the project is laid out where the notebook needs it: notebooks/, dist/, lib/data/. */
+/** Lays out the sandbox as the project is laid out where the notebook needs it: notebooks/, dist/, lib/replica/data/. */
 async function prepareSandbox(sandbox: string, notebook: Notebook): Promise<string> {
 	await mkdir(path.join(sandbox, 'notebooks'), {recursive: true, mode: 0o700});
 	await cp(path.join(PROJECT_ROOT, 'dist'), path.join(sandbox, 'dist'), {recursive: true});
-	await cp(path.join(PROJECT_ROOT, 'lib', 'data'), path.join(sandbox, 'lib', 'data'), {recursive: true});
+	await cp(path.join(PROJECT_ROOT, 'lib', 'replica', 'data'), path.join(sandbox, 'lib', 'replica', 'data'), {recursive: true});
 	const file = path.join(sandbox, 'notebooks', path.basename(EXERCISES_TEMPLATE));
 	await writeFile(file, `${JSON.stringify(notebook, null, 1)}\n`);
 	return file;

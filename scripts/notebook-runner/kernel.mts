@@ -11,7 +11,7 @@ import {randomUUID} from 'node:crypto';
 import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import * as zmq from 'zeromq';
-import {freePorts} from '../free-ports.mjs';
+import {freePorts} from '../support/free-ports.mjs';
 import type {KernelSpec} from './kernelspec.mjs';
 import {type JupyterMessage, MessageCodec} from './wire.mjs';
 

@@ -2,12 +2,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import * as path from 'node:path';
-import {fileURLToPath} from 'node:url';
-
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Where `npm run kernel:install` writes the project's kernelspecs (git-ignored). */
-export const PROJECT_JUPYTER_PATH = path.join(PROJECT_ROOT, '.jupyter');
-export const PROJECT_TSLAB = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tslab');
+import {PROJECT_ROOT, PROJECT_TSLAB} from '../support/project-paths.mjs';
 
 /** A kernelspec's kernel.json, as Jupyter reads it. */
 export interface KernelSpec {
@@ -76,37 +71,4 @@ export function userJupyterDataFolder(): string {
 	if (process.env['JUPYTER_DATA_DIR']) return process.env['JUPYTER_DATA_DIR'];
 	if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Jupyter');
 	return path.join(process.env['XDG_DATA_HOME'] ?? path.join(homedir(), '.local', 'share'), 'jupyter');
-}
-
-/** Jupyter configuration for this project's notebooks, for JUPYTER_CONFIG_PATH (git-ignored, like the kernelspec). */
-export const PROJECT_JUPYTER_CONFIG = path.join(PROJECT_JUPYTER_PATH, 'config');
-
-/**
- * Writes the project's Jupyter configuration: the classic Notebook's widgets extension turned off. tslab
- * has no widgets, and the comm_open messages that extension sends on every page load reach tslab as
- * "unknown msg_type: comm_open", printed as red error text under whatever cell runs first.
- */
-export async function installJupyterConfig(): Promise<string> {
-	const {mkdir, writeFile} = await import('node:fs/promises');
-	const folder = path.join(PROJECT_JUPYTER_CONFIG, 'nbconfig');
-	await mkdir(folder, {recursive: true});
-	const file = path.join(folder, 'notebook.json');
-	await writeFile(file, `${JSON.stringify({load_extensions: {'jupyter-js-widgets/extension': false}}, null, 1)}\n`);
-	return file;
-}
-
-/**
- * The environment for a Jupyter program (nbconvert, the Notebook server) run by the project's tools: the
- * project's kernelspec and configuration found first, and Jupyter's own runtime files, user config and
- * data (the notebook trust database) kept in `scratch` rather than the home folder.
- */
-export function projectJupyterEnv(scratch: string): NodeJS.ProcessEnv {
-	return {
-		...process.env,
-		JUPYTER_PATH: PROJECT_JUPYTER_PATH,
-		JUPYTER_CONFIG_PATH: PROJECT_JUPYTER_CONFIG,
-		JUPYTER_RUNTIME_DIR: path.join(scratch, 'runtime'),
-		JUPYTER_CONFIG_DIR: path.join(scratch, 'config'),
-		JUPYTER_DATA_DIR: path.join(scratch, 'data'),
-	};
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {type BrowserContext, chromium} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
-import {PROJECT_ROOT} from '../../scripts/notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {runScript} from '../helpers/run-script.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,8 +4,10 @@ import {randomUUID} from 'node:crypto';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {freePort} from '../../scripts/free-ports.mjs';
-import {installJupyterConfig, installKernelSpec, PROJECT_JUPYTER_PATH, PROJECT_ROOT, projectJupyterEnv} from '../../scripts/notebook-runner/kernelspec.mjs';
+import {freePort} from '../../scripts/support/free-ports.mjs';
+import {installKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
+import {installJupyterConfig, projectJupyterEnv} from '../../scripts/support/jupyter-env.mjs';
+import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 
 export const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
 

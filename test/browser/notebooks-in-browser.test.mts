@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {type BrowserContext, chromium, type Page} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
-import {PROJECT_ROOT} from '../../scripts/notebook-runner/kernelspec.mjs';
+import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {lessonNotebookNames} from '../helpers/lesson-notebooks.mjs';
 import {JUPYTER_NOTEBOOK, type JupyterServer, startJupyterNotebook} from './jupyter-server.mjs';
 

@@ -1,6 +1,6 @@
 """Jupyter's kernel conformance suite (jupyter_kernel_test) against the project's tslab kernelspec.
 
-Run by test/kernel-conformance.test.mts with JUPYTER_PATH pointing at the project's kernelspecs and the
+Run by test/kernel/conformance.test.mts with JUPYTER_PATH pointing at the project's kernelspecs and the
 working folder set to notebooks/ (where the lesson's notebooks run, so `import "tslab"` resolves).
 """
 import unittest
@@ -31,6 +31,7 @@ class TslabKernelTests(jupyter_kernel_test.KernelTests):
     completion_samples = [{"text": "Math.flo", "matches": {"floor"}}]
     complete_code_samples = ["1 + 2", "const x = 1;"]
     incomplete_code_samples = ["function f() {", "const x = ["]
+    invalid_code_samples = ["1 +* 2", "const = 5;"]
     code_inspect_sample = "Math.floor"
 
 

@@ -1,0 +1,134 @@
+/**
+ * Writing a response at a link's pace: bursts with gaps, waits for drain when the socket refuses a write (the
+ * reader's flow control), and a record of every write, of every wait and of where the unread bytes waited.
+ */
+import * as net from 'node:net';
+import {performance} from 'node:perf_hooks';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {kernelQueueTable} from '../client/kernel-queues';
+import {type ConnectionLog, end, type WaitingBytes} from './connection-log';
+import type {LinkModel} from './link-profiles';
+
+/**
+ * Writes `response` in the link's steps, waiting each step's gap after the previous write (so a
+ * delayed timer only spreads bursts apart, never together), and waiting for drain when refused.
+ */
+export async function sendPaced(socket: net.Socket, response: Buffer, link: LinkModel, log: ConnectionLog, stallTimeoutMs: number): Promise<void> {
+	const started = performance.now();
+	const steps = link.steps(response.length);
+	// Paced bursts must leave at once, not wait for Nagle's algorithm to gather them.
+	if (steps.length > 1) socket.setNoDelay(true);
+	if (steps.length === 1 && steps[0]!.gapMs === 0) {
+		// One write and the FIN in a single call: what a busy server (fast profile) spends least on.
+		const finished = endSocket(socket, log, stallTimeoutMs, response);
+		const refused = socket.writableNeedDrain;
+		log.bytesSent = response.length;
+		await finished;
+		const waitedMs = refused ? performance.now() - started : 0;
+		if (refused) (log.pauses += 1), (log.pausedMs += waitedMs);
+		log.writes.push({atMs: 0, bytes: response.length, refused, waitedMs});
+		log.durationMs = performance.now() - started;
+		return;
+	}
+	let offset = 0;
+	for (const step of steps) {
+		if (step.gapMs > 0) await sleep(step.gapMs);
+		if (socket.destroyed || log.outcome !== 'in-progress') return;
+		const atMs = performance.now() - started;
+		const accepted = socket.write(response.subarray(offset, offset + step.bytes));
+		offset += step.bytes;
+		log.bytesSent = offset;
+		let waitedMs = 0;
+		const waiting = accepted ? undefined : waitingBytes(socket);
+		if (!accepted) {
+			const waitStarted = performance.now();
+			const drained = await drainOrGiveUp(socket, stallTimeoutMs);
+			waitedMs = performance.now() - waitStarted;
+			log.pauses += 1;
+			log.pausedMs += waitedMs;
+			if (drained === 'stalled') {
+				end(log, 'stalled', `the reader took no data for ${stallTimeoutMs} ms`);
+				socket.destroy();
+				return;
+			}
+		}
+		log.writes.push({atMs, bytes: step.bytes, refused: !accepted, waitedMs, ...(waiting && {waiting})});
+		log.durationMs = performance.now() - started;
+	}
+	await endSocket(socket, log, stallTimeoutMs);
+	log.durationMs = performance.now() - started;
+}
+
+function drainOrGiveUp(socket: net.Socket, stallTimeoutMs: number): Promise<'drained' | 'stalled' | 'closed'> {
+	return new Promise((resolve) => {
+		const settle = (how: 'drained' | 'stalled' | 'closed'): void => {
+			clearTimeout(timer);
+			socket.off('drain', onDrain);
+			socket.off('close', onClose);
+			resolve(how);
+		};
+		const onDrain = (): void => settle('drained');
+		const onClose = (): void => settle('closed');
+		const timer = setTimeout(() => settle('stalled'), stallTimeoutMs);
+		socket.once('drain', onDrain);
+		socket.once('close', onClose);
+	});
+}
+
+/** Writes everything, then closes the sending side; resolves once the bytes are handed to the OS. */
+export function writeAll(socket: net.Socket, bytes: Buffer, log: ConnectionLog, stallTimeoutMs: number): Promise<void> {
+	if (!socket.destroyed) log.bytesSent = bytes.length;
+	return endSocket(socket, log, stallTimeoutMs, bytes);
+}
+
+/**
+ * Writes `last` (if any) and closes the sending side; resolves once everything is handed to the OS.
+ * A client that stops reading, or never closes its side afterwards, would hold the connection open
+ * forever: a watchdog drops it once its unsent bytes have not moved for `stallTimeoutMs`, or once it is
+ * still open `stallTimeoutMs` after everything was sent.
+ */
+function endSocket(socket: net.Socket, log: ConnectionLog, stallTimeoutMs: number, last?: Buffer): Promise<void> {
+	return new Promise((resolve) => {
+		if (socket.destroyed) return resolve();
+		let unsent = -1;
+		let since = Date.now();
+		const watchdog = setInterval(
+			() => {
+				if (socket.writableLength !== unsent) {
+					unsent = socket.writableLength;
+					since = Date.now();
+				} else if (Date.now() - since >= stallTimeoutMs) {
+					end(log, 'stalled', unsent > 0 ? `the reader took no data for ${stallTimeoutMs} ms` : `the client did not close within ${stallTimeoutMs} ms`);
+					socket.destroy();
+				}
+			},
+			Math.min(1000, stallTimeoutMs / 4),
+		).unref();
+		socket.once('close', () => {
+			clearInterval(watchdog);
+			resolve();
+		});
+		if (last) socket.end(last, () => resolve());
+		else socket.end(() => resolve());
+		// Read on, to see the client's FIN (its side of the close); what it sends is ignored.
+		socket.resume();
+	});
+}
+
+/**
+ * Where the bytes not yet read wait, when the reader is on this machine: both ends of a loopback
+ * connection are in this kernel's tables, so its receive queue can be read as well as our send queue.
+ */
+function waitingBytes(socket: net.Socket): WaitingBytes | undefined {
+	const {localPort, remotePort, remoteAddress} = socket;
+	if (localPort === undefined || remotePort === undefined || !isLoopback(remoteAddress)) return undefined;
+	const table = kernelQueueTable();
+	const sender = table.get(localPort, remotePort);
+	const reader = table.get(remotePort, localPort);
+	if (!sender || !reader) return undefined;
+	return {readerReceiveBuffer: reader.receiveQueue, senderSendBuffer: sender.sendQueue, senderProcess: socket.writableLength};
+}
+
+function isLoopback(address: string | undefined): boolean {
+	return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+}

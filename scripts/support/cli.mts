@@ -1,0 +1,120 @@
+import {accessSync, constants} from 'node:fs';
+import * as path from 'node:path';
+import {parseArgs, type ParseArgsConfig} from 'node:util';
+import {MAX_TIMER_MS} from '../../lib/timer-limit.js';
+
+/** Thrown for a command-line mistake: printed with the usage line and exit code 2, without a stack. */
+export class UsageError extends Error {}
+
+/** A script's option table, as util.parseArgs takes it: `{recv: {type: 'string'}, live: {type: 'boolean'}}`. */
+export type OptionTable = NonNullable<ParseArgsConfig['options']>;
+
+/** What a script's main gets: each option typed from its table, and the other arguments in `_`. */
+export type CliArgs<Options extends OptionTable> = ReturnType<typeof parseArgs<{options: Options; strict: true; allowPositionals: true}>>['values'] & {
+	_: string[];
+};
+
+export interface Cli<Options extends OptionTable> {
+	/** The whole `--help` text, usage line first. */
+	readonly help: string;
+	readonly options: Options;
+	/** Hand every argument but --help to `main` untouched, in `_` (for a script that passes them on). */
+	readonly passThrough?: boolean;
+	readonly main: (args: CliArgs<Options>) => Promise<number | void>;
+}
+
+/**
+ * The one command-line parser and exit-code handler every script shares (util.parseArgs, strict): `--help`
+ * prints the help and exits 0; an unknown option or a missing value is a usage error, exit 2, naming the
+ * option; a UsageError from `main` exits 2 too; any other error prints its message (and code, for library
+ * errors) and exits 1.
+ */
+export function runCli<Options extends OptionTable>(cli: Cli<Options>): void {
+	const raw = process.argv.slice(2);
+	if (raw.includes('--help')) {
+		process.stdout.write(`${cli.help.trim()}\n`);
+		return;
+	}
+	if (cli.passThrough) {
+		finish(cli, cli.main({_: raw} as CliArgs<Options>));
+		return;
+	}
+	let parsed: {values: Record<string, unknown>; positionals: string[]};
+	try {
+		parsed = parseArgs({args: raw, options: cli.options, strict: true, allowPositionals: true});
+	} catch (error) {
+		usage(cli, describeParseError(error as Error & {code?: string}));
+		return;
+	}
+	finish(cli, cli.main({...parsed.values, _: parsed.positionals} as CliArgs<Options>));
+}
+
+/** util.parseArgs's complaint in the words of this project's usage errors, naming the option. */
+function describeParseError(error: Error & {code?: string}): string {
+	const option = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+	switch (error.code) {
+		case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+			return `unknown option ${option}`;
+		case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+			if (/does not take an argument/.test(error.message)) return `${option} takes no value`;
+			if (/ambiguous/.test(error.message)) return `${option} needs a value; a value that starts with "-" needs the ${option}=value form, e.g. ${option}=-5`;
+			return `${option} needs a value`;
+		default:
+			return error.message;
+	}
+}
+
+function usage<Options extends OptionTable>(cli: Cli<Options>, message: string): void {
+	process.stderr.write(`${message}\n${cli.help.trim().split('\n')[0]}\n`);
+	process.exitCode = 2;
+}
+
+/** The one exit-code handler: a UsageError exits 2 with the usage line, any other error 1. */
+function finish<Options extends OptionTable>(cli: Cli<Options>, run: Promise<number | void>): void {
+	run.then(
+		(code) => {
+			process.exitCode = code ?? 0;
+		},
+		(error: unknown) => {
+			if (error instanceof UsageError) {
+				usage(cli, error.message);
+				return;
+			}
+			const code = (error as {code?: unknown}).code;
+			process.stderr.write(`error${typeof code === 'string' ? ` ${code}` : ''}: ${(error as Error).message ?? String(error)}\n`);
+			process.exitCode = 1;
+		},
+	);
+}
+
+/** A whole number flag from `minimum` to `maximum`, or a UsageError naming the flag. */
+export function integerFlag(name: string, value: unknown, fallback: number, minimum = 0, maximum = Number.MAX_SAFE_INTEGER): number {
+	if (value === undefined) return fallback;
+	if (value === '' || value === true) throw new UsageError(`--${name} needs a value, a whole number`);
+	const number = Number(value);
+	// Decimal digits only: Number() would also take 0x10, 1e3 or " 12 ".
+	if (!/^-?\d+$/.test(String(value)) || !Number.isSafeInteger(number) || number < minimum || number > maximum) {
+		const range = maximum === Number.MAX_SAFE_INTEGER ? `of at least ${minimum}` : `from ${minimum} to ${maximum}`;
+		throw new UsageError(`--${name} must be a whole number ${range}, got ${String(value)}`);
+	}
+	return number;
+}
+
+/** The longest time limit Node's timers can hold, in whole seconds: a longer one would fire at once. */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
+/** The first of these programs on PATH, by absolute path. */
+export function findOnPath(programs: string[]): string | undefined {
+	for (const program of programs) {
+		for (const folder of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
+			const candidate = path.join(folder, program);
+			try {
+				accessSync(candidate, constants.X_OK);
+				return candidate;
+			} catch {
+				// Not in this folder.
+			}
+		}
+	}
+	return undefined;
+}

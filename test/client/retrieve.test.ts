@@ -1,0 +1,173 @@
+import {createHash} from 'node:crypto';
+import {describe, expect, test} from 'vitest';
+import {
+	ConnectError,
+	EmptyResponseError,
+	ResponseTooLargeError,
+	retrieve,
+	splitResponse,
+	TimeoutError,
+} from '../../lib/index';
+import {
+	CHAPTER_REQUEST,
+	chapterResponse,
+	patternBytes,
+	RUN_1_HEADER,
+	RUN_1_SIZES,
+	RUN_2_HEADER,
+	RUN_2_SIZES,
+	runningCounts,
+} from '../helpers/chapter';
+import {rejectionOf} from '../helpers/rejection';
+import {useReplica} from '../helpers/replica';
+import {type Burst, cutIntoBursts, startBurstServer, startTcpServer} from '../helpers/tcp-server';
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+describe("the chapter's two runs", () => {
+	test('a reader that keeps up gets the segments as they arrive: 2920, 1460 x 42, 2920, 1460, 1681', async () => {
+		const response = chapterResponse(RUN_1_HEADER);
+		const server = await startBurstServer(cutIntoBursts(response, RUN_1_SIZES, 15));
+		const {data, chunks} = await retrieve({host: server.host, port: server.port, request: CHAPTER_REQUEST});
+
+		expect(server.requests[0]?.toString('latin1')).toBe(CHAPTER_REQUEST);
+		expect(chunks.map((chunk) => chunk.size)).toEqual(RUN_1_SIZES);
+		expect(chunks.map((chunk) => chunk.count)).toEqual(runningCounts(RUN_1_SIZES));
+		expect(chunks.at(-1)?.count).toBe(70301);
+		expect(data.equals(response)).toBe(true);
+	});
+
+	test('a reader sleeping 250 ms after each recv gets 1460, then 5120 x 13, then 2281', async () => {
+		const response = chapterResponse(RUN_2_HEADER);
+		// The first segment alone, then the rest in quick segments that pile up while the reader sleeps.
+		const rest = response.subarray(1460);
+		const bursts: Burst[] = [{bytes: response.subarray(0, 1460)}];
+		for (let offset = 0; offset < rest.length; offset += 1460) bursts.push({bytes: rest.subarray(offset, offset + 1460), gapMs: 1});
+		const server = await startBurstServer(bursts);
+		const {data, chunks} = await retrieve({host: server.host, port: server.port, request: CHAPTER_REQUEST, delayMs: 250});
+
+		expect(chunks.map((chunk) => chunk.size)).toEqual(RUN_2_SIZES);
+		expect(chunks.map((chunk) => chunk.count)).toEqual(runningCounts(RUN_2_SIZES));
+		expect(data.equals(response)).toBe(true);
+		const split = splitResponse(data);
+		expect(split.headerLength).toBe(240);
+		expect(split.headerText).toBe(RUN_2_HEADER);
+	});
+});
+
+describe('retrieve', () => {
+	test('finds the header end even when it is split across two recvs', async () => {
+		const response = chapterResponse(RUN_1_HEADER);
+		// Cut in the middle of the CR LF CR LF that ends the header (it starts at byte 240).
+		const server = await startBurstServer(cutIntoBursts(response, [242, response.length - 242], 20));
+		const {data, chunks} = await retrieve({host: server.host, port: server.port, request: CHAPTER_REQUEST});
+		expect(chunks[0]!.size).toBe(242);
+		const split = splitResponse(data);
+		expect(split.headerLength).toBe(240);
+		expect(split.body.length).toBe(70057);
+		expect(split.bodyLengthMatches).toBe(true);
+	});
+
+	test('calls onChunk with each record and its bytes, in order, times rising', async () => {
+		const server = await startBurstServer([{bytes: 'But soft '}, {bytes: 'what light', gapMs: 30}]);
+		const seen: string[] = [];
+		const {chunks} = await retrieve({
+			host: server.host,
+			port: server.port,
+			request: 'GET /romeo.txt HTTP/1.0\r\n\r\n',
+			onChunk: (chunk, data) => seen.push(`${chunk.size} ${chunk.count} ${data.toString()}`),
+		});
+		expect(seen).toEqual(['9 9 But soft ', '10 19 what light']);
+		expect(chunks[0]!.atMs).toBeGreaterThanOrEqual(0);
+		expect(chunks[1]!.atMs).toBeGreaterThan(chunks[0]!.atMs);
+	});
+
+	test('moves 64 MiB through recv(5120) byte for byte', async () => {
+		const body = patternBytes(64 * 1024 * 1024, 7);
+		const server = await startBurstServer([{bytes: body}]);
+		const {data, chunks} = await retrieve({host: server.host, port: server.port, request: 'GET / HTTP/1.0\r\n\r\n'});
+		expect(data.length).toBe(body.length);
+		expect(sha256(data)).toBe(sha256(body));
+		expect(Math.max(...chunks.map((chunk) => chunk.size))).toBe(5120);
+		expect(chunks.length).toBeGreaterThanOrEqual(Math.ceil(body.length / 5120));
+		expect(chunks.at(-1)!.count).toBe(body.length);
+	});
+
+	test('reads a response with Content-Length straight into one buffer of exactly its size', async () => {
+		const body = patternBytes(8 * 1024 * 1024, 3);
+		const response = Buffer.concat([Buffer.from(`HTTP/1.0 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1'), body]);
+		const server = await startBurstServer(cutIntoBursts(response, [100, response.length - 100], 20));
+		const {data} = await retrieve({host: server.host, port: server.port, request: 'GET / HTTP/1.0\r\n\r\n', recvSize: 5120});
+		expect(data.length).toBe(response.length);
+		expect(data.buffer.byteLength).toBe(response.length);
+		expect(sha256(data)).toBe(sha256(response));
+	});
+
+	test('reports a body shorter or longer than Content-Length, keeping every byte', async () => {
+		for (const bodyLength of [70000, 70100]) {
+			const response = chapterResponse(RUN_1_HEADER, patternBytes(bodyLength));
+			const server = await startBurstServer([{bytes: response}]);
+			const {data} = await retrieve({host: server.host, port: server.port, request: CHAPTER_REQUEST});
+			const split = splitResponse(data);
+			expect(split.contentLength).toBe(70057);
+			expect(split.bodyLengthMatches).toBe(false);
+			expect(split.body.equals(patternBytes(bodyLength))).toBe(true);
+		}
+	});
+
+	test('gives up past maxBytes with ResponseTooLargeError, closes the socket and keeps what came', async () => {
+		let serverSawClose: () => void = () => {};
+		const closed = new Promise<void>((resolve) => (serverSawClose = resolve));
+		const server = await startTcpServer((socket) => {
+			socket.on('close', () => serverSawClose());
+			socket.once('data', () => {
+				socket.write(patternBytes(1000));
+				setTimeout(() => socket.write(patternBytes(1000)), 20);
+			});
+		});
+		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request: 'x', maxBytes: 1500}));
+		expect(error).toBeInstanceOf(ResponseTooLargeError);
+		expect(error).toMatchObject({code: 'ERR_RESPONSE_TOO_LARGE', maxBytes: 1500, bytesReceived: 2000});
+		expect(error.partial?.bytesReceived).toBe(2000);
+		await closed;
+	});
+
+	test('rejects with EmptyResponseError when the server closes without a byte', async () => {
+		const server = await startTcpServer((socket) => socket.once('data', () => socket.end()));
+		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request: 'x'}));
+		expect(error).toBeInstanceOf(EmptyResponseError);
+		expect(error.message).toContain(`127.0.0.1:${server.port}`);
+	});
+
+	test('ends a silent server with TimeoutError after timeoutMs, keeping the bytes that did come', async () => {
+		const server = await startBurstServer([{bytes: 'HTTP/1.0 200 OK\r\n'}], 'hold');
+		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request: 'x', timeoutMs: 200}));
+		expect(error).toBeInstanceOf(TimeoutError);
+		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'recv'});
+		expect(error.partial?.data.toString()).toBe('HTTP/1.0 200 OK\r\n');
+	});
+
+	test('rejects with ConnectError when nothing listens', async () => {
+		const server = await startTcpServer(() => {});
+		await server.close();
+		await expect(retrieve({host: server.host, port: server.port, request: 'x'})).rejects.toThrow(ConnectError);
+	});
+
+	test.each([
+		{recvSize: 0},
+		{recvSize: -5},
+		{recvSize: 5120.5},
+		{delayMs: -1},
+		{delayMs: Number.NaN},
+		{delayMs: 2 ** 31},
+		{maxBytes: 0},
+	])('rejects %o with a RangeError before connecting', async (bad) => {
+		await expect(retrieve({host: '127.0.0.1', port: 9, request: 'x', ...bad})).rejects.toThrow(RangeError);
+	});
+
+	test('rejects a request that is neither a string nor bytes with a TypeError, before it connects', async () => {
+		const replica = await useReplica();
+		await expect(retrieve({host: replica.host, port: replica.port, request: 42 as never})).rejects.toThrow(TypeError);
+		expect(replica.connections).toHaveLength(0);
+	});
+});
