@@ -77,6 +77,31 @@ async function fullResponse(replica: Replica, path: string): Promise<Buffer> {
 	return data;
 }
 
+/** What a learner's function returned for one URL, with where the replica's log stood before the call. */
+interface Call {
+	readonly url: string;
+	readonly path: string;
+	readonly value: unknown;
+	/** How many connections the replica had logged before the call: the learner's own come after. */
+	readonly connectionsBefore: number;
+}
+
+/**
+ * Calls the learner's function `name` on each of `paths` on the replica. A throw, a timeout or a missing
+ * function is a failed finding for that URL; otherwise `judge` says what is right and wrong in what came back.
+ */
+async function onEachPath(replica: Replica, paths: readonly string[], fn: unknown, name: string, judge: (call: Call) => Promise<Finding[]>): Promise<Finding[]> {
+	const found: Finding[] = [];
+	for (const path of paths) {
+		const url = `http://${replica.host}:${replica.port}${path}`;
+		const connectionsBefore = replica.connections.length;
+		const result = await callLearner<unknown>(fn, name, [url]);
+		if ('problem' in result) found.push(fail(`${url}: ${result.problem}`));
+		else found.push(...(await judge({url, path, value: result.value, connectionsBefore})));
+	}
+	return found;
+}
+
 function asBuffer(value: unknown): Buffer | undefined {
 	if (Buffer.isBuffer(value)) return value;
 	if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -117,24 +142,16 @@ function compareBytes(what: string, got: Buffer, want: Buffer): Finding {
  */
 export async function exercise1Result(readUrl: unknown): Promise<ExerciseResult> {
 	const findings = await withReplica('fast', async (replica) => {
-		const found: Finding[] = [];
-		for (const path of ['/romeo.txt', '/cover3.jpg']) {
-			const url = `http://${replica.host}:${replica.port}${path}`;
-			const result = await callLearner<unknown>(readUrl, 'readUrl', [url]);
-			if ('problem' in result) {
-				found.push(fail(`${url}: ${result.problem}`));
-				continue;
-			}
-			const got = asBuffer(result.value);
-			if (!got) {
-				found.push(fail(`${url}: readUrl returned ${typeof result.value}, not a Buffer: return the bytes themselves`));
-				continue;
-			}
-			const want = await fullResponse(replica, path);
-			found.push(compareBytes(url, got, want));
-			const request = replica.connections.at(-2)?.requestLine ?? '';
-			if (!request.startsWith('GET ') || !request.includes(path)) found.push(fail(`${url}: the server got the request line ${JSON.stringify(request)}, which does not ask for ${path}`));
-		}
+		const found = await onEachPath(replica, ['/romeo.txt', '/cover3.jpg'], readUrl, 'readUrl', async ({url, path, value, connectionsBefore}) => {
+			const got = asBuffer(value);
+			if (!got) return [fail(`${url}: readUrl returned ${typeof value}, not a Buffer: return the bytes themselves`)];
+			const request = replica.connections[connectionsBefore]?.requestLine ?? '';
+			const asked = request.startsWith('GET ') && request.includes(path);
+			return [
+				compareBytes(url, got, await fullResponse(replica, path)),
+				...(asked ? [] : [fail(`${url}: the server got the request line ${JSON.stringify(request)}, which does not ask for ${path}`)]),
+			];
+		});
 		// Refusing a bad URL counts only once good ones work: a function that always throws refuses everything.
 		if (!found.every((finding) => finding.ok)) {
 			found.push(fail('URLs it cannot use: checked once readUrl reads the good ones'));
@@ -185,23 +202,12 @@ function judgeShownAndCounted(url: string, got: ShownAndCounted, text: string, w
 /** Exercise 2: `countAndShow(url)` counts every character received and shows only the first 3000. */
 export async function exercise2Result(countAndShow: unknown): Promise<ExerciseResult> {
 	const findings = await withReplica('fast', async (replica) => {
-		const found: Finding[] = [];
-		for (const path of ['/exercise.txt', '/romeo.txt']) {
-			const url = `http://${replica.host}:${replica.port}${path}`;
-			const result = await callLearner<unknown>(countAndShow, 'countAndShow', [url]);
-			if ('problem' in result) {
-				found.push(fail(`${url}: ${result.problem}`));
-				continue;
-			}
-			const got = readShownAndCounted(result.value);
-			if (typeof got === 'string') {
-				found.push(fail(`${url}: countAndShow ${got}`));
-				continue;
-			}
+		return onEachPath(replica, ['/exercise.txt', '/romeo.txt'], countAndShow, 'countAndShow', async ({url, path, value}) => {
+			const got = readShownAndCounted(value);
+			if (typeof got === 'string') return [fail(`${url}: countAndShow ${got}`)];
 			const whole = await fullResponse(replica, path);
-			found.push(...judgeShownAndCounted(url, got, whole.toString('latin1'), whole, splitResponse(whole).body, 'everything'));
-		}
-		return found;
+			return judgeShownAndCounted(url, got, whole.toString('latin1'), whole, splitResponse(whole).body, 'everything');
+		});
 	});
 	return verdict(2, 'count everything, show 3000', findings);
 }
@@ -209,19 +215,11 @@ export async function exercise2Result(countAndShow: unknown): Promise<ExerciseRe
 /** Exercise 3: `bodyAfterHeaders(url)` returns only what follows the headers and the blank line. */
 export async function exercise3Result(bodyAfterHeaders: unknown): Promise<ExerciseResult> {
 	const findings = await withReplica('fast', async (replica) => {
-		const found: Finding[] = [];
-		const wants: Record<string, Buffer> = {'/romeo.txt': readDataFile('romeo.txt'), '/cover3.jpg': readDataFile('cover3.jpg')};
-		for (const [path, want] of Object.entries(wants)) {
-			const url = `http://${replica.host}:${replica.port}${path}`;
-			const result = await callLearner<unknown>(bodyAfterHeaders, 'bodyAfterHeaders', [url]);
-			if ('problem' in result) {
-				found.push(fail(`${url}: ${result.problem}`));
-				continue;
-			}
-			const got = asBuffer(result.value);
-			found.push(got ? compareBytes(url, got, want) : fail(`${url}: bodyAfterHeaders returned ${typeof result.value}, not a Buffer`));
-		}
-		return found;
+		return onEachPath(replica, ['/romeo.txt', '/cover3.jpg'], bodyAfterHeaders, 'bodyAfterHeaders', async ({url, path, value}) => {
+			const got = asBuffer(value);
+			// The body is the file itself, as the replica has it.
+			return [got ? compareBytes(url, got, readDataFile(path.slice(1))) : fail(`${url}: bodyAfterHeaders returned ${typeof value}, not a Buffer`)];
+		});
 	});
 	return verdict(3, 'only what follows the headers', findings);
 }
@@ -229,27 +227,18 @@ export async function exercise3Result(bodyAfterHeaders: unknown): Promise<Exerci
 /** Exercise 4: `fetchAndCount(url)` does exercise 2 with Node's fetch(): the body's characters, 3000 shown. */
 export async function exercise4Result(fetchAndCount: unknown): Promise<ExerciseResult> {
 	const findings = await withReplica('fast', async (replica) => {
-		const found: Finding[] = [];
-		for (const path of ['/exercise.txt', '/romeo.txt']) {
-			const url = `http://${replica.host}:${replica.port}${path}`;
-			const before = replica.connections.length;
-			const result = await callLearner<unknown>(fetchAndCount, 'fetchAndCount', [url]);
-			if ('problem' in result) {
-				found.push(fail(`${url}: ${result.problem}`));
-				continue;
-			}
-			const got = readShownAndCounted(result.value);
-			if (typeof got === 'string') {
-				found.push(fail(`${url}: fetchAndCount ${got}`));
-				continue;
-			}
+		return onEachPath(replica, ['/exercise.txt', '/romeo.txt'], fetchAndCount, 'fetchAndCount', async ({url, path, value, connectionsBefore}) => {
+			const got = readShownAndCounted(value);
+			if (typeof got === 'string') return [fail(`${url}: fetchAndCount ${got}`)];
 			// fetch() speaks HTTP/1.1; the raw socket programs of exercises 1 to 3 send HTTP/1.0.
-			const request = replica.connections[before]?.requestLine ?? '';
-			if (!request.endsWith('HTTP/1.1')) found.push(fail(`${url}: the request was ${JSON.stringify(request)}, not fetch()'s HTTP/1.1: use fetch(url)`));
+			const request = replica.connections[connectionsBefore]?.requestLine ?? '';
+			const usedFetch = request.endsWith('HTTP/1.1');
 			const body = splitResponse(await fullResponse(replica, path)).body;
-			found.push(...judgeShownAndCounted(url, got, body.toString('latin1'), body, body, 'body'));
-		}
-		return found;
+			return [
+				...(usedFetch ? [] : [fail(`${url}: the request was ${JSON.stringify(request)}, not fetch()'s HTTP/1.1: use fetch(url)`)]),
+				...judgeShownAndCounted(url, got, body.toString('latin1'), body, body, 'body'),
+			];
+		});
 	});
 	return verdict(4, 'the same with fetch()', findings);
 }
