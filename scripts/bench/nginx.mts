@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {freePort} from '../support/free-ports.mjs';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 export interface Nginx {
 	readonly port: number;
@@ -72,7 +73,7 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 			socket.on('error', () => resolve(false));
 		});
 		if (open) return;
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		await sleep(50);
 	}
 	throw new Error(`nginx did not listen on ${port}`);
 }

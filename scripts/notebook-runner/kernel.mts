@@ -5,6 +5,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process';
 import {chown, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {randomUUID} from 'node:crypto';
@@ -367,8 +368,9 @@ async function settledWithin(done: Promise<void>, isDone: () => boolean, ms: num
 	return isDone();
 }
 
+/** A wait that does not keep the runner alive on its own. */
 function delay(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms).unref());
+	return sleep(ms, undefined, {ref: false});
 }
 
 /**

@@ -7,6 +7,7 @@ import {findKernelSpec, type KernelSpec} from './kernelspec.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from './notebook-file.mjs';
 import {CellOutputs, type DisplayRegistry} from './outputs.mjs';
 import {declaredParameters, injectedParametersSource, ParameterError} from './parameters.mjs';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 export interface RunOptions {
 	/** `--param NAME=VALUE` assignments for the cell tagged `parameters`. */
@@ -149,7 +150,7 @@ async function executeCell(kernel: Kernel, code: string, timeoutMs: number, onOu
 	for (let attempt = 0; ; attempt++) {
 		const outcome = await kernel.execute(code, {timeoutMs, onOutput});
 		if (outcome.status !== 'abort' || attempt >= 8) return outcome;
-		await new Promise((resolve) => setTimeout(resolve, 250));
+		await sleep(250);
 	}
 }
 

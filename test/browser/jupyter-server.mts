@@ -8,6 +8,7 @@ import {freePort} from '../../scripts/support/free-ports.mjs';
 import {installKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {installJupyterConfig, projectJupyterEnv} from '../../scripts/support/jupyter-env.mjs';
 import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 export const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
 
@@ -38,7 +39,7 @@ export async function startJupyterNotebook(): Promise<JupyterServer> {
 	const stop = async (): Promise<void> => {
 		try {
 			process.kill(-child.pid!, 'SIGTERM');
-			await Promise.race([new Promise((resolve) => child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 5000))]);
+			await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(5000)]);
 			process.kill(-child.pid!, 'SIGKILL');
 		} catch {
 			// Already gone.
@@ -50,7 +51,7 @@ export async function startJupyterNotebook(): Promise<JupyterServer> {
 		if (child.exitCode !== null) break;
 		const response = await fetch(`${url}/api/status?token=${token}`).catch(() => undefined);
 		if (response?.ok) return {url, token, stop};
-		await new Promise((resolve) => setTimeout(resolve, 250));
+		await sleep(250);
 	}
 	await stop();
 	throw new Error(`Jupyter Notebook did not start on ${url}:\n${log}`);

@@ -4,6 +4,7 @@ import {CHAPTER_REQUEST} from '../helpers/chapter';
 import {rejectionOf} from '../helpers/rejection';
 import {useReplica} from '../helpers/replica';
 import {startBurstServer, startTcpServer} from '../helpers/tcp-server';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 // The library tracks calls only where something else handles SIGINT, as tslab does; this stands in for it.
 // interruptCalls() is what the library's own SIGINT listener runs (the real signal is tested in a real
@@ -54,7 +55,7 @@ describe('an interrupt', () => {
 	test('ends a retrieve while it sleeps between recvs, within the second', async () => {
 		const replica = await useReplica({link: 'book-run-2'});
 		const cell = asCell(() => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250}));
-		await new Promise((resolve) => setTimeout(resolve, 400));
+		await sleep(400);
 		const started = Date.now();
 		interruptCalls();
 		const error = await rejectionOf(cell);

@@ -1,5 +1,6 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import {randomUUID} from 'node:crypto';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 /** A fresh marker to put in a kernel's environment, so a test can find exactly its own processes. */
 export function newMarker(): string {
@@ -29,6 +30,6 @@ export async function processesLeftAfter(marker: string, timeoutMs = 5000): Prom
 	for (;;) {
 		const left = processesWithMarker(marker);
 		if (left.length === 0 || Date.now() > deadline) return left;
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sleep(100);
 	}
 }

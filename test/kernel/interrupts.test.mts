@@ -9,6 +9,7 @@ import {Kernel} from '../../scripts/notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import type {JupyterMessage} from '../../scripts/notebook-runner/wire.mjs';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 let kernel: Kernel;
 
@@ -64,7 +65,7 @@ async function run(code: string, interruptWhen?: string, how: 'signal' | 'messag
 	let outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
 	// tslab aborts whatever arrives within about 200 ms of a failed cell; the runner retries the same way.
 	for (let tries = 0; outcome.status === 'abort' && tries < 5; tries++) {
-		await new Promise((resolve) => setTimeout(resolve, 250));
+		await sleep(250);
 		outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
 	}
 	result.status = outcome.status;

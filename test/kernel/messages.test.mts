@@ -10,6 +10,7 @@ import {Kernel} from '../../scripts/notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import type {JupyterMessage} from '../../scripts/notebook-runner/wire.mjs';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 let kernel: Kernel;
 
@@ -35,7 +36,7 @@ async function run(code: string): Promise<Run> {
 	let outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
 	// After a failed cell tslab aborts what arrives within about 200 ms; the runner retries the same way.
 	for (let tries = 0; outcome.status === 'abort' && tries < 5; tries++) {
-		await new Promise((resolve) => setTimeout(resolve, 250));
+		await sleep(250);
 		messages.length = 0;
 		outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
 	}

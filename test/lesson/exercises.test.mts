@@ -10,6 +10,7 @@ import {describe, expect, test} from 'vitest';
 import {exercise1Result, exercise2Result, exercise3Result, exercise4Result, exercise5Result, type ExerciseResult} from '../../lib/lesson/exercises.js';
 import {Socket} from '../../lib/index.js';
 import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
+import {setTimeout as sleep} from 'node:timers/promises';
 
 interface Notebook {
 	cells: Array<{cell_type: string; metadata: {tags?: string[]}; source: string[] | string}>;
@@ -30,7 +31,6 @@ function withMistake(source: string, from: string, to: string): string {
 	return source.replace(from, to);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Compiles cells of TypeScript as the kernel would and returns the function named `name`. `readUrl` from
