@@ -14,6 +14,7 @@ import {fileURLToPath} from 'node:url';
 import * as zmq from 'zeromq';
 import {freePorts} from '../support/free-ports.mjs';
 import type {KernelSpec} from './kernelspec.mjs';
+import {iopubMessage} from './iopub.mjs';
 import {type JupyterMessage, MessageCodec} from './wire.mjs';
 
 const GUARDIAN = fileURLToPath(new URL('./kernel-guardian.cjs', import.meta.url));
@@ -354,8 +355,10 @@ export class Kernel {
 		if (!fromIopub) {
 			pending.reply = message;
 			pending.onReply?.();
-		} else if (message.header.msg_type === 'status') pending.idle ||= message.content['execution_state'] === 'idle';
-		else pending.onOutput(message);
+		} else if (message.header.msg_type === 'status') {
+			const status = iopubMessage(message);
+			pending.idle ||= status?.type === 'status' && status.executionState === 'idle';
+		} else pending.onOutput(message);
 		if (pending.reply && pending.idle) pending.settle?.();
 	}
 }

@@ -1,8 +1,7 @@
 /** Turning a cell's iopub messages into nbformat outputs, as Jupyter would store them. */
 import type {IDisplayData, IError, IExecuteResult, IOutput, IStream, MultilineString} from '@jupyterlab/nbformat';
+import {iopubMessage, type MimeBundle, type OutputMetadata} from './iopub.mjs';
 import type {JupyterMessage} from './wire.mjs';
-
-type MimeBundle = IDisplayData['data'];
 
 /**
  * The displays of a whole notebook by display_id: an update_display_data from any cell updates every
@@ -26,42 +25,32 @@ export class CellOutputs {
 
 	/** Adds one iopub message; returns the output it added (for printing), if it added one. */
 	add(message: JupyterMessage): IOutput | undefined {
-		const content = message.content;
-		const type = message.header.msg_type;
-		if (this.#clearPending && ['stream', 'display_data', 'execute_result', 'error'].includes(type)) this.#clear();
-		switch (type) {
+		const iopub = iopubMessage(message);
+		if (!iopub) return undefined;
+		if (this.#clearPending && ['stream', 'display_data', 'execute_result', 'error'].includes(iopub.type)) this.#clear();
+		switch (iopub.type) {
 			case 'stream':
-				return this.#addStream(content['name'] === 'stderr' ? 'stderr' : 'stdout', String(content['text'] ?? ''));
+				return this.#addStream(iopub.name, iopub.text);
 			case 'display_data':
-				return this.#addDisplay(content);
+				return this.#addDisplay(iopub.data, iopub.metadata, iopub.displayId);
 			case 'update_display_data':
-				this.#updateDisplay(content);
+				this.#updateDisplay(iopub.data, iopub.metadata, iopub.displayId);
 				return undefined;
 			case 'execute_result': {
-				const output: IExecuteResult = {
-					output_type: 'execute_result',
-					data: content['data'] as MimeBundle,
-					metadata: (content['metadata'] ?? {}) as IExecuteResult['metadata'],
-					execution_count: null,
-				};
+				const output: IExecuteResult = {output_type: 'execute_result', data: iopub.data, metadata: iopub.metadata, execution_count: null};
 				this.outputs.push(output);
 				return output;
 			}
 			case 'error': {
-				const output: IError = {
-					output_type: 'error',
-					ename: String(content['ename'] ?? 'Error'),
-					evalue: String(content['evalue'] ?? ''),
-					traceback: (content['traceback'] ?? []) as string[],
-				};
+				const output: IError = {output_type: 'error', ename: iopub.ename, evalue: iopub.evalue, traceback: iopub.traceback};
 				this.outputs.push(output);
 				return output;
 			}
 			case 'clear_output':
-				if (content['wait'] === true) this.#clearPending = true;
+				if (iopub.wait) this.#clearPending = true;
 				else this.#clear();
 				return undefined;
-			default:
+			case 'status':
 				return undefined;
 		}
 	}
@@ -100,30 +89,19 @@ export class CellOutputs {
 		return stream;
 	}
 
-	#addDisplay(content: Record<string, unknown>): IOutput {
-		const output: IDisplayData = {
-			output_type: 'display_data',
-			data: content['data'] as MimeBundle,
-			metadata: (content['metadata'] ?? {}) as IDisplayData['metadata'],
-		};
+	#addDisplay(data: MimeBundle, metadata: OutputMetadata, id: string | undefined): IOutput {
+		const output: IDisplayData = {output_type: 'display_data', data, metadata};
 		this.outputs.push(output);
-		const id = displayId(content);
 		if (id !== undefined) this.#displays.set(id, [...(this.#displays.get(id) ?? []), output]);
 		return output;
 	}
 
-	#updateDisplay(content: Record<string, unknown>): void {
-		const id = displayId(content);
+	#updateDisplay(data: MimeBundle, metadata: OutputMetadata, id: string | undefined): void {
 		for (const output of (id === undefined ? undefined : this.#displays.get(id)) ?? []) {
-			output.data = content['data'] as MimeBundle;
-			output.metadata = (content['metadata'] ?? {}) as IDisplayData['metadata'];
+			output.data = data;
+			output.metadata = metadata;
 		}
 	}
-}
-
-function displayId(content: Record<string, unknown>): string | undefined {
-	const transient = content['transient'] as {display_id?: unknown} | undefined;
-	return typeof transient?.display_id === 'string' ? transient.display_id : undefined;
 }
 
 export function joinText(text: MultilineString): string {

@@ -8,6 +8,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {Kernel} from '../../scripts/notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
+import {iopubMessage} from '../../scripts/notebook-runner/iopub.mjs';
 import type {JupyterMessage} from '../../scripts/notebook-runner/wire.mjs';
 import {setTimeout as sleep} from 'node:timers/promises';
 
@@ -48,14 +49,11 @@ async function run(code: string, interruptWhen?: string, how: 'signal' | 'messag
 	const result: CellRun = {status: '', stdout: '', stderr: '', error: '', afterInterruptMs: 0};
 	let interruptedAt = 0;
 	const onOutput = (message: JupyterMessage): void => {
-		if (message.header.msg_type === 'error') {
-			const {ename, evalue, traceback} = message.content as {ename: string; evalue: string; traceback: string[]};
-			result.error += [`${ename}: ${evalue}`, ...traceback].join('\n');
-		}
-		if (message.header.msg_type !== 'stream') return;
-		const {name, text} = message.content as {name: string; text: string};
-		if (name === 'stdout') result.stdout += text;
-		else result.stderr += text;
+		const iopub = iopubMessage(message);
+		if (iopub?.type === 'error') result.error += [`${iopub.ename}: ${iopub.evalue}`, ...iopub.traceback].join('\n');
+		if (iopub?.type !== 'stream') return;
+		if (iopub.name === 'stdout') result.stdout += iopub.text;
+		else result.stderr += iopub.text;
 		if (interruptWhen && !interruptedAt && result.stdout.includes(interruptWhen)) {
 			interruptedAt = Date.now();
 			if (how === 'message') void kernel.requestInterrupt().then((status) => expect(status).toBe('ok'));

@@ -74,6 +74,14 @@ describe('CellOutputs', () => {
 		expect(displays.has('x')).toBe(false);
 	});
 
+	test('a malformed message is dropped, not taken for an output', () => {
+		const cell = new CellOutputs();
+		expect(cell.add(message('stream', {name: 'stdin', text: 'x'}))).toBeUndefined();
+		expect(cell.add(message('display_data', {data: 'not a bundle'}))).toBeUndefined();
+		expect(cell.add(message('stream', {name: 'stdout', text: 42}))).toBeUndefined();
+		expect(cell.outputs).toEqual([]);
+	});
+
 	test('execute_result and error outputs carry what Jupyter stores, with a null execution count', () => {
 		const cell = new CellOutputs();
 		cell.add(message('execute_result', {execution_count: 7, data: {'text/plain': '3'}, metadata: {}}));
