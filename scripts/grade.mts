@@ -1,7 +1,8 @@
 import {mkdir, mkdtemp, chmod, readdir, rm, stat, writeFile} from 'node:fs/promises';
+import {userInfo} from 'node:os';
 import * as path from 'node:path';
 import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
-import {EXERCISE_NUMBERS, gradeSubmission, type SubmissionGrade} from './grading/grade-submission.mjs';
+import {canUseOwnUsers, EXERCISE_NUMBERS, gradeSubmission, type SubmissionGrade} from './grading/grade-submission.mjs';
 import {gradeTables} from './grading/grade-tables.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
 import {PROJECT_ROOT} from './support/project-paths.mjs';
@@ -25,7 +26,7 @@ folder. A folder is searched for .ipynb files; the student is the file's path in
 Limits on a submission: its output (1,000,000 characters, then its kernel is stopped), its kernel's
 JavaScript heap (768 MiB) and its time. Run as root, each submission's kernel runs as a user of its own
 (uid 61000 and up) that owns nothing but its sandbox, so a submission that deletes files can delete only
-its own. Exits 0 when every submission ran to its end (whatever its grades), 1 when one could not (a
+its own (otherwise they run as you, and it says so). Exits 0 when every submission ran to its end (whatever its grades), 1 when one could not (a
 hang, a crashed kernel, a flood, an unreadable file), 2 for a usage mistake.
 `;
 
@@ -47,7 +48,12 @@ async function main(args: Flags): Promise<number> {
 		notebookTimeoutMs: integerFlag('timeout', args.timeout, 300, 1, MAX_TIMER_SECONDS) * 1000,
 		maxOutputChars: 1_000_000,
 		heapMiB: 768,
+		ownUsers: canUseOwnUsers(),
 	};
+	if (!limits.ownUsers) {
+		const why = process.getuid?.() === 0 ? 'a folder above the project lets no other user through' : 'the grader is not root';
+		console.log(`Note: submissions run as ${userInfo().username} (${why}), so a hostile one could touch your files`);
+	}
 	const out = path.resolve(here, args.out ?? path.join(PROJECT_ROOT, 'test-results', 'grades'));
 	const submissions = await findSubmissions(args._.map((arg) => path.resolve(here, arg)));
 	if (submissions.length === 0) throw new UsageError('no .ipynb files found in what was named');

@@ -5,6 +5,7 @@
  */
 import type {ICodeCell, IOutput, IStream} from '@jupyterlab/nbformat';
 import {chown, cp, mkdir, readdir, rm, writeFile} from 'node:fs/promises';
+import {statSync} from 'node:fs';
 import * as path from 'node:path';
 import {projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
@@ -40,6 +41,20 @@ export interface GradeLimits {
 	readonly maxOutputChars: number;
 	/** The most memory the kernel's JavaScript heap may use, in MiB. */
 	readonly heapMiB: number;
+	/** Run each submission's kernel as a user of its own (needs root, and a project other users may reach). */
+	readonly ownUsers: boolean;
+}
+
+/**
+ * Whether kernels can run as users of their own: the grader is root, and every folder above the project lets
+ * other users through (a project in a private home folder does not, and its kernels could not start).
+ */
+export function canUseOwnUsers(): boolean {
+	if (process.getuid?.() !== 0) return false;
+	for (let folder = PROJECT_ROOT; ; folder = path.dirname(folder)) {
+		if ((statSync(folder).mode & 0o001) === 0) return false;
+		if (path.dirname(folder) === folder) return true;
+	}
 }
 
 /** The first uid handed to graded kernels when the grader runs as root: each submission gets its own. */
@@ -67,7 +82,7 @@ export async function gradeSubmission(student: string, file: string, sandbox: st
 	}
 	try {
 		const notebookFile = await prepareSandbox(sandbox, graded);
-		const user = process.getuid?.() === 0 ? {uid: FIRST_SANDBOX_UID + slot, gid: FIRST_SANDBOX_UID + slot} : undefined;
+		const user = limits.ownUsers ? {uid: FIRST_SANDBOX_UID + slot, gid: FIRST_SANDBOX_UID + slot} : undefined;
 		if (user) await chownTree(sandbox, user.uid, user.gid);
 		const spec = projectKernelSpec('tslab');
 		const result = await runNotebook(notebookFile, {
