@@ -6,7 +6,7 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
+import {installKernelSpec, projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {projectJupyterEnv} from '../support/jupyter-env.mjs';
 import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
 import {PYTHON} from './clients.mjs';
@@ -42,7 +42,9 @@ export async function kernelStartVersusIpython(options: {runs: number}): Promise
 			ipython: () => startMs('python3'),
 		});
 		const phases: Phases[] = [];
-		for (let run = 0; run < options.runs; run++) phases.push(await json<Phases>(process.execPath, [PHASES], process.env));
+		// With the kernelspec's environment, as Jupyter starts the kernel.
+		const kernelEnv = {...process.env, ...projectKernelSpec('tslab').env};
+		for (let run = 0; run < options.runs; run++) phases.push(await json<Phases>(process.execPath, [PHASES], kernelEnv));
 		const [tslab, uncached, ipython] = [median(samples.tslab), median(samples.tslabWithoutCache), median(samples.ipython)];
 		const phase = (name: keyof Omit<Phases, 'charactersRead'>): string => fixed(median(phases.map((sample) => sample[name])));
 		const read = phases[0]?.charactersRead ?? {};
