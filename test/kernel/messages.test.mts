@@ -115,6 +115,18 @@ describe("the project kernel's messages", () => {
 		expect(only(await run("tslab.clearOutput();"), 'clear_output')).toEqual({wait: false});
 	});
 
+	test('an error thrown after its cell ended is printed with the cell\'s line, not the compiled code\'s', async () => {
+		const later = await run("setTimeout(() => {\n    throw new RangeError('too late');\n}, 10);\nawait new Promise((resolve) => setTimeout(resolve, 200));");
+		const stderr = later.messages
+			.map((message) => message.content)
+			.filter((content) => content['name'] === 'stderr')
+			.map((content) => String(content['text']))
+			.join('');
+		expect(stderr).toContain('UncaughtException: RangeError: too late');
+		expect(stderr).toMatch(/at \S+ \(Cell In\[\d+\], line 2\)\n {8}throw new RangeError\('too late'\);/);
+		expect(stderr).not.toMatch(/__tslab_cell_|node:internal/);
+	});
+
 	test('throwing something that is not an Error still gives a readable error', async () => {
 		const error = only(await run("throw 'plain words';"), 'error');
 		expect(error).toEqual({ename: 'Uncaught', evalue: "'plain words'", traceback: ["Uncaught 'plain words'"]});
