@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
-import {PROJECT_ROOT} from './support/project-paths.mjs';
+import {lessonNotebookFiles} from './support/project-paths.mjs';
 import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
@@ -24,12 +24,12 @@ machine, and prints medians and ratios (speed is judged here, never by timed uni
      notebooks one after another; npm run grade on 20 copies of the solutions notebook vs one run of it;
   4. a kernel's start plus its first cell through jupyter_client: the project's tslab (with and without its
      code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase.
-Each pair runs alternately, at least 5 times after a warm-up. Comparisons whose peer (nginx, curl,
+Each pair runs alternately after a warm-up, 5 times (grading 3 times). Comparisons whose peer (nginx, curl,
 python3, wrk, jupyter-nbconvert, python3-ipykernel) is not installed are skipped with a note. Needs the compiled library (npm install).
 
   --quick   fewer and shorter runs: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, the
             book profiles 5 times instead of 20, the lesson comparison on notebooks 01 to 03 and 3 times,
-            grading once, kernel starts 3 times instead of 5
+            grading 6 copies once, kernel starts 3 times instead of 5
 `;
 
 /** The options, typed for util.parseArgs (strict: anything else is a usage error). */
@@ -55,20 +55,14 @@ async function main(args: Flags): Promise<void> {
 	print(await bookRuns(quick ? 5 : 20));
 
 	if (haveNbconvert) {
-		const notebooks = quick ? ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'] : await lessonNotebookNames();
+		const notebooks = quick ? ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'] : (await lessonNotebookFiles()).map((file) => path.basename(file));
 		print(await lessonVersusNbconvert({runs: quick ? 3 : 5, notebooks}));
 	} else print([`skipping the lesson vs nbconvert: needs ${NBCONVERT} (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)`]);
 
-	print(await gradingVersusOneRun({copies: 20, runs: quick ? 1 : 3}));
+	print(await gradingVersusOneRun({copies: quick ? 6 : 20, runs: quick ? 1 : 3}));
 
 	if (await pythonHas('jupyter_client') && (await pythonHas('ipykernel'))) print(await kernelStartVersusIpython({runs: quick ? 3 : 5}));
 	else print(['skipping the kernel start vs IPython: needs apt-get install jupyter-client python3-ipykernel']);
-}
-
-/** The lesson's notebooks, in name order. */
-async function lessonNotebookNames(): Promise<string[]> {
-	const {readdir} = await import('node:fs/promises');
-	return (await readdir(path.join(PROJECT_ROOT, 'notebooks'))).filter((name) => name.endsWith('.ipynb')).sort();
 }
 
 /** Whether Debian's Python can import `module`. */

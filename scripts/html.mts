@@ -1,9 +1,10 @@
-import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import * as path from 'node:path';
 import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
-import {escapeHtml, notebookTitle, page, renderNotebookPage} from './html/render-notebook.mjs';
-import {PROJECT_ROOT} from './support/project-paths.mjs';
+import {notebookTitle, page, renderNotebookPage} from './html/render-notebook.mjs';
+import {escapeMarkup as escapeHtml} from './support/escape-markup.mjs';
+import {lessonNotebookFiles, PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook} from './notebook-runner/notebook-file.mjs';
 
 const HELP = `
@@ -41,7 +42,7 @@ code { font-family: ui-monospace, monospace; }
 async function main(args: Flags): Promise<number> {
 	const here = process.env['INIT_CWD'] ?? process.cwd();
 	const out = path.resolve(here, args.out ?? path.join(PROJECT_ROOT, 'site'));
-	const files = args._.length > 0 ? args._.map((file) => path.resolve(here, file)) : await lessonNotebooks();
+	const files = args._.length > 0 ? args._.map((file) => path.resolve(here, file)) : await lessonNotebookFiles();
 	if (files.length === 0) throw new UsageError('no notebooks to render');
 	const theme = await readFile(createRequire(import.meta.url).resolve('highlight.js/styles/github.css'), 'utf8');
 	const css = `${theme}\n${PAGE_CSS}`;
@@ -64,14 +65,6 @@ async function main(args: Flags): Promise<number> {
 	await writeFile(path.join(out, 'index.html'), page('Retrieving an image over HTTP, in TypeScript', `<main>\n<h1>Retrieving an image over HTTP, in TypeScript</h1>\n<ol>\n${list}\n</ol>\n</main>`, css));
 	console.log(`Wrote ${titled.length} page(s) and index.html to ${path.relative(here, out) || '.'}: open ${path.join(out, 'index.html')}`);
 	return 0;
-}
-
-async function lessonNotebooks(): Promise<string[]> {
-	const folder = path.join(PROJECT_ROOT, 'notebooks');
-	return (await readdir(folder).catch(() => []))
-		.filter((name) => name.endsWith('.ipynb'))
-		.sort()
-		.map((name) => path.join(folder, name));
 }
 
 runCli({help: HELP, options: OPTIONS, main});

@@ -1,10 +1,11 @@
 import type {IOutput, IStream} from '@jupyterlab/nbformat';
-import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
-import {PROJECT_ROOT} from './support/project-paths.mjs';
+import {escapeMarkup} from './support/escape-markup.mjs';
+import {lessonNotebookFiles, PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook, writeNotebook} from './notebook-runner/notebook-file.mjs';
 import {joinText, outputAsText} from './notebook-runner/outputs.mjs';
 import {DEFAULT_JOBS, inParallel} from './notebook-runner/pool.mjs';
@@ -72,7 +73,7 @@ async function main(args: Flags): Promise<number> {
 	if (args.update && params.length > 0) throw new UsageError('--update with --param would store outputs of changed parameters; run them without --update');
 	const cellTimeoutMs = integerFlag('cell-timeout', args['cell-timeout'], 120, 1, MAX_TIMER_SECONDS) * 1000;
 	const notebookTimeoutMs = integerFlag('timeout', args.timeout, 1800, 1, MAX_TIMER_SECONDS) * 1000;
-	const files = args._.length > 0 ? args._.map((file) => path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file)) : await lessonNotebooks();
+	const files = args._.length > 0 ? args._.map((file) => path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file)) : await lessonNotebookFiles();
 	if (files.length === 0) throw new UsageError('no notebooks to run');
 
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -163,15 +164,6 @@ async function runOne(
 	return {name, ok, verdict, seconds: result.durationMs / 1000, ...(failure ? {failure} : {})};
 }
 
-async function lessonNotebooks(): Promise<string[]> {
-	const folder = path.join(PROJECT_ROOT, 'notebooks');
-	const names = await readdir(folder).catch(() => []);
-	return names
-		.filter((name) => name.endsWith('.ipynb'))
-		.sort()
-		.map((name) => path.join(folder, name));
-}
-
 function printOutput(output: IOutput, report: Report): void {
 	if (output.output_type === 'stream' && (output as IStream).name === 'stderr') report.err(joinText((output as IStream).text));
 	else report.out(outputAsText(output));
@@ -193,8 +185,8 @@ function describeFailure(name: string, result: RunResult): string {
 
 /** A JUnit XML report, as CI systems read it: one test case per notebook. */
 function junitReport(outcomes: readonly Outcome[]): string {
-	const xml = (text: string): string =>
-		text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+	// XML 1.0 has no place for most control characters, even as references: they are left out.
+	const xml = (text: string): string => escapeMarkup(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, ''));
 	const failures = outcomes.filter((outcome) => !outcome.ok).length;
 	const total = outcomes.reduce((sum, outcome) => sum + outcome.seconds, 0);
 	const cases = outcomes.map((outcome) => {

@@ -6,10 +6,17 @@ import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {projectJupyterEnv} from '../support/jupyter-env.mjs';
 import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
 import {DEFAULT_JOBS} from '../notebook-runner/pool.mjs';
-import {alternate, fixed, median, timeCommand} from './stats.mjs';
+import {alternate, type CommandResult, fixed, median, timeCommand} from './stats.mjs';
 
 export const NBCONVERT = '/usr/bin/jupyter-nbconvert';
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Runs `npm run lesson -- --quiet ARGS` to its end; throws if it fails. */
+async function runLesson(args: readonly string[]): Promise<CommandResult> {
+	const result = await timeCommand(TSX, ['scripts/lesson.mts', '--quiet', ...args], {cwd: PROJECT_ROOT});
+	if (result.code !== 0) throw new Error(`npm run lesson failed:\n${result.stdout}${result.stderr}`);
+	return result;
+}
 
 /**
  * Grading a class: `npm run grade` on `copies` copies of the solutions notebook, against running that
@@ -23,11 +30,7 @@ export async function gradingVersusOneRun(options: {copies: number; runs: number
 		await mkdir(submissions);
 		for (let copy = 1; copy <= options.copies; copy++) await cp(solutions, path.join(submissions, `learner-${String(copy).padStart(2, '0')}.ipynb`));
 		const samples = await alternate(options.runs, {
-			single: async () => {
-				const result = await timeCommand(TSX, ['scripts/lesson.mts', '--quiet', solutions], {cwd: PROJECT_ROOT});
-				if (result.code !== 0) throw new Error(`npm run lesson failed:\n${result.stdout}${result.stderr}`);
-				return result.wallMs;
-			},
+			single: async () => (await runLesson([solutions])).wallMs,
 			grading: async () => {
 				const result = await timeCommand(TSX, ['scripts/grade.mts', submissions, '--out', path.join(scratch, 'out')], {cwd: PROJECT_ROOT});
 				if (result.code !== 0 || (result.stdout.match(/: 5 of 5 passed/g) ?? []).length !== options.copies) {
@@ -54,8 +57,7 @@ export async function lessonVersusNbconvert(options: {runs: number; notebooks: s
 	const insideCells: number[] = [];
 	try {
 		const lesson = async (jobs: number): Promise<number> => {
-			const result = await timeCommand(TSX, ['scripts/lesson.mts', '--quiet', '--jobs', String(jobs), ...files], {cwd: PROJECT_ROOT});
-			if (result.code !== 0) throw new Error(`npm run lesson failed:\n${result.stdout}${result.stderr}`);
+			const result = await runLesson(['--jobs', String(jobs), ...files]);
 			if (jobs === 1) insideCells.push([...result.stdout.matchAll(/inside cells ([\d.]+) s/g)].reduce((sum, match) => sum + Number(match[1]) * 1000, 0));
 			return result.wallMs;
 		};

@@ -9,6 +9,7 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import MarkdownIt from 'markdown-it';
 import {cellSource, isCodeCell, type Notebook} from '../notebook-runner/notebook-file.mjs';
 import {joinText} from '../notebook-runner/outputs.mjs';
+import {escapeMarkup as escapeHtml} from '../support/escape-markup.mjs';
 
 hljs.registerLanguage('typescript', typescript);
 
@@ -29,10 +30,6 @@ markdown.renderer.rules.link_open = (tokens, index, options, env, self) => {
 /** Inline code that names another notebook (`02-retrieve-image.ipynb`) links to its page too. */
 function linkNotebookNames(html: string, pages: ReadonlySet<string>): string {
 	return html.replace(/<code>([\w.-]+)\.ipynb<\/code>/g, (whole, name: string) => (pages.has(name) ? `<a href="${name}.html"><code>${name}.ipynb</code></a>` : whole));
-}
-
-export function escapeHtml(text: string): string {
-	return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
 /** Terminal colours in tracebacks mean nothing in a page. */

@@ -33,7 +33,7 @@ export function notebookSanitizers(notebook: Notebook): Sanitizer[] {
  */
 const BUILT_IN_SANITIZERS: readonly Sanitizer[] = [
 	{pattern: '(?:/[^\\s/():]+)+/node_modules/', replacement: '<node_modules>/'},
-	{pattern: '(?:/[^\\s/():]+)+/(dist|lib)/([^\\s/():]+\\.[cm]?[jt]s):\\d+:\\d+', replacement: '<project>/$1/$2:N:N'},
+	{pattern: '(?:/[^\\s/():]+)+/(dist|lib)/((?:[^\\s/():]+/)*[^\\s/():]+\\.[cm]?[jt]s):\\d+:\\d+', replacement: '<project>/$1/$2:N:N'},
 ];
 
 /** The outputs as comparable text: streams and text as they are, binary data by size and hash. */

@@ -117,8 +117,8 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			const cellStarted = performance.now();
 			const outcome = await executeCell(kernel, cellSource(cell), Math.min(cellTimeoutMs, remainingMs), (message) => {
 				if (flooded) return;
-				outputChars += JSON.stringify(message.content).length;
-				if (options.maxOutputChars !== undefined && outputChars > options.maxOutputChars) {
+				// Measured only under a limit: every display would otherwise be serialized once more for nothing.
+				if (options.maxOutputChars !== undefined && (outputChars += JSON.stringify(message.content).length) > options.maxOutputChars) {
 					flooded = true;
 					void kernel.kill();
 					return;

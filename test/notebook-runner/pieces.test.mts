@@ -116,12 +116,12 @@ describe('renderOutputs (what --check compares)', () => {
 		const text = renderOutputs(
 			[
 				{output_type: 'stream', name: 'stdout', text: 'took 123 ms on 127.0.0.1:40961\n'},
-				{output_type: 'error', ename: 'Error', evalue: 'x', traceback: ['Error: x', '    at recv (/home/someone/kit/dist/socket.js:172:23)', '    at /srv/x/node_modules/y/z.js:1:2']},
+				{output_type: 'error', ename: 'Error', evalue: 'x', traceback: ['Error: x', '    at recv (/home/someone/kit/dist/client/socket.js:172:23)', '    at /srv/x/node_modules/y/z.js:1:2']},
 			],
 			[{pattern: '\\d+ ms', replacement: 'N ms'}, {pattern: '127\\.0\\.0\\.1:\\d+', replacement: '127.0.0.1:PORT'}],
 		);
 		expect(text).toBe(
-			'--- stdout\ntook N ms on 127.0.0.1:PORT\n--- error\nError: x\nError: x\n    at recv (<project>/dist/socket.js:N:N)\n    at <node_modules>/y/z.js:1:2\n',
+			'--- stdout\ntook N ms on 127.0.0.1:PORT\n--- error\nError: x\nError: x\n    at recv (<project>/dist/client/socket.js:N:N)\n    at <node_modules>/y/z.js:1:2\n',
 		);
 	});
 
