@@ -2,6 +2,7 @@
  * How the replica paces a response onto the socket. A loopback connection would otherwise deliver the
  * whole response at once, hiding the chapter's point: a recv returns whatever has arrived so far.
  */
+import {seededRandom} from '../seeded-random';
 
 /** One write of a response: wait `gapMs` after the previous write, then write `bytes` bytes. */
 export interface PacingStep {
@@ -182,16 +183,4 @@ function clip(sizes: number[], total: number): number[] {
 function positive(name: string, value: number): number {
 	if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`);
 	return value;
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG, so a seed reproduces a run. */
-function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }

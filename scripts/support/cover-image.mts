@@ -1,4 +1,5 @@
 import jpeg from 'jpeg-js';
+import {seededRandom} from '../../lib/seeded-random.js';
 
 /*
  * Draws the lesson's stand-in for the chapter's cover3.jpg: a lake at sunset with layered hazy
@@ -296,7 +297,7 @@ function shoreY(x: number): number {
 const PINES: readonly Pine[] = plantPines();
 
 function plantPines(): Pine[] {
-	const random = mulberry32(20240607);
+	const random = seededRandom(20240607);
 	const pines: Pine[] = [];
 	// Only where the hill still stands clear of the water (it meets the water at about x = 230).
 	for (let x = -6; x < 228; x += 9 + random() * 16) {
@@ -407,17 +408,6 @@ function ridged1(x: number, octaves: number): number {
 		amplitude /= 2;
 	}
 	return sum / total;
-}
-
-/** A small seeded PRNG (mulberry32): the same seed always plants the same pines. */
-function mulberry32(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = Math.imul(state ^ (state >>> 15), state | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }
 
 function smoothstep(edge0: number, edge1: number, x: number): number {
