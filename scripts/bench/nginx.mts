@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {freePort} from '../support/free-ports.mjs';
-import {setTimeout as sleep} from 'node:timers/promises';
+import {waitUntil} from '../support/wait-until.js';
 
 export interface Nginx {
 	readonly port: number;
@@ -66,14 +66,11 @@ http {
 
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-	for (let attempt = 0; attempt < 100; attempt++) {
+	await waitUntil(async () => {
 		if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}`);
-		const open = await new Promise<boolean>((resolve) => {
+		return new Promise<boolean>((resolve) => {
 			const socket: net.Socket = net.connect({host: '127.0.0.1', port}, () => (socket.destroy(), resolve(true)));
 			socket.on('error', () => resolve(false));
 		});
-		if (open) return;
-		await sleep(50);
-	}
-	throw new Error(`nginx did not listen on ${port}`);
+	}, {timeoutMs: 5000, what: `nginx to listen on ${port}`});
 }

@@ -9,6 +9,7 @@ import {installKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {installJupyterConfig, projectJupyterEnv} from '../../scripts/support/jupyter-env.mjs';
 import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {setTimeout as sleep} from 'node:timers/promises';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 
 export const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
 
@@ -47,13 +48,16 @@ export async function startJupyterNotebook(): Promise<JupyterServer> {
 		await rm(scratch, {recursive: true, force: true});
 	};
 	const url = `http://127.0.0.1:${port}`;
-	for (let attempt = 0; attempt < 120; attempt++) {
-		if (child.exitCode !== null) break;
-		const response = await fetch(`${url}/api/status?token=${token}`).catch(() => undefined);
-		if (response?.ok) return {url, token, stop};
-		await sleep(250);
+	try {
+		await waitUntil(async () => {
+			if (child.exitCode !== null) throw new Error(`it exited with code ${child.exitCode}`);
+			const response = await fetch(`${url}/api/status?token=${token}`).catch(() => undefined);
+			return response?.ok;
+		}, {timeoutMs: 30_000, intervalMs: 250, what: 'Jupyter Notebook to answer'});
+	} catch (error) {
+		await stop();
+		throw new Error(`Jupyter Notebook did not start on ${url} (${(error as Error).message}):\n${log}`);
 	}
-	await stop();
-	throw new Error(`Jupyter Notebook did not start on ${url}:\n${log}`);
+	return {url, token, stop};
 }
 

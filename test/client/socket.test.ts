@@ -1,6 +1,5 @@
 import * as net from 'node:net';
-import {setTimeout as sleep} from 'node:timers/promises';
-import {describe, expect, onTestFinished, test, vi} from 'vitest';
+import {describe, expect, onTestFinished, test} from 'vitest';
 import {
 	ConnectError,
 	ConnectionLostError,
@@ -12,6 +11,7 @@ import {
 	TimeoutError,
 } from '../../lib/index';
 import {kernelQueues} from '../../lib/client/kernel-queues';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 import {patternBytes} from '../helpers/chapter';
 import {rejectionOf} from '../helpers/rejection';
 import {startBurstServer, startTcpServer} from '../helpers/tcp-server';
@@ -28,6 +28,11 @@ async function recvAll(socket: Socket, maxBytes: number): Promise<Buffer[]> {
 	const pieces: Buffer[] = [];
 	for (let data = await socket.recv(maxBytes); data.length > 0; data = await socket.recv(maxBytes)) pieces.push(data);
 	return pieces;
+}
+
+/** Waits until at least `count` bytes sit unread in the kernel's receive queue of `socket`. */
+async function bytesWaitingInKernel(socket: Socket, serverPort: number, count: number): Promise<void> {
+	await waitUntil(() => (kernelQueues(socket.localPort!, serverPort)?.receiveQueue ?? 0) >= count, {timeoutMs: 5000, what: `${count} bytes in the receive queue`});
 }
 
 async function closedPort(): Promise<number> {
@@ -56,7 +61,7 @@ describe('recv', () => {
 		const server = await startBurstServer([{bytes: sent}]);
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
-		await sleep(50);
+		await bytesWaitingInKernel(socket, server.port, sent.length);
 		const pieces = await recvAll(socket, 3000);
 		expect(pieces.map((piece) => piece.length)).toEqual([3000, 3000, 3000, 1000]);
 		expect(Buffer.concat(pieces).equals(sent)).toBe(true);
@@ -71,7 +76,7 @@ describe('recv', () => {
 		]);
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
-		await sleep(150);
+		await bytesWaitingInKernel(socket, server.port, sent.length);
 		const first = await socket.recv(250);
 		const second = await socket.recv(250);
 		expect([first.length, second.length]).toEqual([250, 50]);
@@ -99,7 +104,7 @@ describe('recv', () => {
 		const server = await startBurstServer([{bytes: sent}], 'hold');
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
-		await vi.waitUntil(() => kernelQueues(socket.localPort!, server.port)?.receiveQueue === sent.length);
+		await waitUntil(() => kernelQueues(socket.localPort!, server.port)?.receiveQueue === sent.length, {timeoutMs: 5000, what: 'the bytes to reach the receive queue'});
 		let taken = 0;
 		for (const size of [10, 100, 3, 5120, 1, 9000]) {
 			const data = await socket.recv(size);
@@ -161,7 +166,7 @@ describe('recv', () => {
 		expect(error).toBeInstanceOf(TimeoutError);
 		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'recv', timeoutMs: 100});
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
-		await sleep(500);
+		await bytesWaitingInKernel(socket, server.port, 'late'.length);
 		expect((await socket.recv(5120)).toString()).toBe('late');
 	});
 
@@ -169,7 +174,8 @@ describe('recv', () => {
 		const server = await startBurstServer([{bytes: 'partial'}], 'reset');
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
-		await sleep(100);
+		// A reset connection leaves the kernel's table; its unread bytes stay with the socket.
+		await waitUntil(() => kernelQueues(socket.localPort!, server.port) === undefined, {timeoutMs: 5000, what: 'the reset to arrive'});
 		expect((await socket.recv(5120)).toString()).toBe('partial');
 		const error = await rejectionOf(socket.recv(5120));
 		expect(error).toBeInstanceOf(ConnectionLostError);
@@ -183,10 +189,13 @@ describe('sendall', () => {
 		const server = await startTcpServer((socket, self) => socket.on('data', (data: Buffer) => self.requests.push(data)));
 		const socket = await connectTo(server);
 		await socket.sendall('GET /café\r\n');
-		await sleep(50);
 		await socket.sendall(new Uint8Array([0, 255, 10]));
-		await sleep(50);
-		expect(Buffer.concat(server.requests).equals(Buffer.concat([Buffer.from('GET /café\r\n', 'utf8'), Buffer.from([0, 255, 10])]))).toBe(true);
+		const expected = Buffer.concat([Buffer.from('GET /café\r\n', 'utf8'), Buffer.from([0, 255, 10])]);
+		const received = await waitUntil(() => {
+			const bytes = Buffer.concat(server.requests);
+			return bytes.length >= expected.length && bytes;
+		}, {timeoutMs: 5000, what: `${expected.length} bytes at the server`});
+		expect(received.equals(expected)).toBe(true);
 	});
 });
 
@@ -195,16 +204,16 @@ describe('flow control', () => {
 		let sender: net.Socket | undefined;
 		const server = await startTcpServer((socket) => (sender = socket));
 		const socket = await connectTo(server);
-		await vi.waitUntil(() => sender);
+		await waitUntil(() => sender, {timeoutMs: 5000, what: 'the server to accept'});
 		// Write until the socket refuses more: the reader's receive buffer and the sender's are full.
 		const chunk = Buffer.alloc(64 * 1024, 7);
 		let written = 0;
 		while (sender!.write(chunk)) written += chunk.length;
 		written += chunk.length;
-		const queues = await vi.waitUntil(() => {
+		const queues = await waitUntil(() => {
 			const now = kernelQueues(socket.localPort!, server.port);
 			return now && now.receiveQueue > 0 ? now : undefined;
-		});
+		}, {timeoutMs: 5000, what: 'bytes in the receive queue'});
 		expect(sender!.writableLength).toBeGreaterThan(0);
 		expect(queues.receiveQueue).toBeGreaterThan(64 * 1024);
 		// Reading it all back shows nothing was lost while it waited.

@@ -1,6 +1,6 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import {randomUUID} from 'node:crypto';
-import {setTimeout as sleep} from 'node:timers/promises';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 
 /** A fresh marker to put in a kernel's environment, so a test can find exactly its own processes. */
 export function newMarker(): string {
@@ -26,10 +26,8 @@ export function processesWithMarker(marker: string): number[] {
 
 /** Waits until no process carries `marker`, up to `timeoutMs`; returns those still there. */
 export async function processesLeftAfter(marker: string, timeoutMs = 5000): Promise<number[]> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const left = processesWithMarker(marker);
-		if (left.length === 0 || Date.now() > deadline) return left;
-		await sleep(100);
-	}
+	return waitUntil(() => processesWithMarker(marker).length === 0, {timeoutMs, intervalMs: 100, what: `no process marked ${marker}`}).then(
+		() => [],
+		() => processesWithMarker(marker),
+	);
 }
