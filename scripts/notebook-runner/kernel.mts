@@ -218,10 +218,14 @@ export class Kernel {
 		await this.#send(this.#shell, request);
 
 		if (!(await settledWithin(done, finished, options.timeoutMs))) {
-			this.interrupt();
 			const grace = options.interruptGraceMs ?? 5000;
-			if (await settledWithin(done, finished, grace)) {
-				return {status: 'timeout', detail: `interrupted after ${options.timeoutMs / 1000} s`};
+			// Again each second of the grace: a SIGINT that lands while tslab still compiles the cell (a busy
+			// machine) is spent before the cell's code runs, and a busy loop would never hear another.
+			for (let waited = 0; waited < grace; waited += INTERRUPT_REPEAT_MS) {
+				this.interrupt();
+				if (await settledWithin(done, finished, Math.min(INTERRUPT_REPEAT_MS, grace - waited))) {
+					return {status: 'timeout', detail: `interrupted after ${options.timeoutMs / 1000} s`};
+				}
 			}
 			await this.kill();
 			return {status: 'timeout', detail: `killed after ${options.timeoutMs / 1000} s: an interrupt got no answer within ${grace / 1000} s`};
@@ -362,6 +366,9 @@ export class Kernel {
 		if (pending.reply && pending.idle) pending.settle?.();
 	}
 }
+
+/** How often a cell past its time limit is interrupted again while the runner waits for it to stop. */
+const INTERRUPT_REPEAT_MS = 1000;
 
 /** Waits for `done`, or `ms`; true if `isDone()` holds by then. */
 async function settledWithin(done: Promise<void>, isDone: () => boolean, ms: number): Promise<boolean> {
