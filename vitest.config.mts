@@ -3,8 +3,8 @@ import {defineConfig} from 'vitest/config';
 export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts', 'test/**/*.test.mts'],
-		// The browser tests have their own command (npm run test:browser) and config.
-		exclude: ['test/browser/**', 'node_modules/**'],
+		// The browser and classroom tests have their own command (npm run test:browser) and config.
+		exclude: ['test/browser/**', 'test/classroom/**', 'node_modules/**'],
 		// Real servers and real kernels on a noisy 2-core machine: generous limits, no timed assertions.
 		testTimeout: 60_000,
 		// Three files at once on two cores: much of a file's time is spent waiting (paced sockets, a sleeping

@@ -1,0 +1,145 @@
+/**
+ * A classroom on one machine: Debian's JupyterHub (with its configurable-http-proxy) for a list of learners,
+ * each learner's server a local process, as the learner's own system user when run as root.
+ */
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {existsSync, openSync} from 'node:fs';
+import {chmod, mkdir, writeFile} from 'node:fs/promises';
+import * as path from 'node:path';
+import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
+import {freePorts} from '../support/free-ports.mjs';
+import {installJupyterConfig} from '../support/jupyter-env.mjs';
+import {PROJECT_JUPYTER_PATH} from '../support/project-paths.mjs';
+import {waitUntil} from '../support/wait-until.js';
+import {hubConfig} from './hub-config.mjs';
+import {ensureAccount, learnerNames} from './learner-accounts.mjs';
+
+export const JUPYTERHUB = '/usr/bin/jupyterhub';
+
+export interface ClassroomOptions {
+	/** How many learner accounts. */
+	readonly learners: number;
+	/** Their names are `${prefix}1` ... Default: learner. */
+	readonly prefix?: string;
+	/** Where the hub listens. Default: 127.0.0.1. */
+	readonly ip?: string;
+	/** Default: a free port. */
+	readonly port?: number;
+	/** The classroom's folder: hub database, secrets, log, the learners' homes. */
+	readonly folder: string;
+	/** The shared password. Default: a new random one. */
+	readonly password?: string;
+}
+
+export interface Classroom {
+	/** The hub's address, e.g. http://127.0.0.1:8000 */
+	readonly url: string;
+	readonly learners: readonly string[];
+	readonly password: string;
+	/** true when each learner's server runs as their own system user. */
+	readonly separateUsers: boolean;
+	/** The folder each learner works in (their home). */
+	home(learner: string): string;
+	/** The hub's process id (the proxy and the learners' servers are its children). */
+	readonly pid: number;
+	/**
+	 * Stops the hub, which stops the learners' servers and the proxy; then kills whatever is left. Resolves
+	 * with the processes the hub's own shutdown left running (when learners are system users), for a test to check.
+	 */
+	stop(): Promise<{leftByHub: number[]}>;
+}
+
+/** Starts JupyterHub and resolves once it answers; its log is in `folder`/jupyterhub.log. */
+export async function startClassroom(options: ClassroomOptions): Promise<Classroom> {
+	if (!existsSync(JUPYTERHUB)) throw new Error(`${JUPYTERHUB} is missing: apt-get install jupyterhub jupyter-notebook`);
+	const folder = path.resolve(options.folder);
+	// Other users must pass through the classroom's folder to reach their homes, and see nothing else in it.
+	await mkdir(folder, {recursive: true});
+	await chmod(folder, 0o711);
+	const homes = path.join(folder, 'learners');
+	await mkdir(homes, {recursive: true});
+	await chmod(homes, 0o711);
+	const homeTemplate = path.join(homes, '{username}');
+	const learners = learnerNames(options.learners, options.prefix);
+	const separateUsers = process.getuid?.() === 0;
+	if (separateUsers) for (const name of learners) await ensureAccount(name, homeTemplate.replace('{username}', name));
+
+	await installKernelSpec(PROJECT_JUPYTER_PATH);
+	await installJupyterConfig();
+	const [port, hubPort, proxyApiPort] = await freePorts(3);
+	const password = options.password ?? randomBytes(9).toString('base64url');
+	const settings = {
+		ip: options.ip ?? '127.0.0.1',
+		port: options.port ?? port!,
+		hubPort: hubPort!,
+		proxyApiPort: proxyApiPort!,
+		learners,
+		password,
+		folder,
+		separateUsers,
+		homeTemplate,
+	};
+	const configFile = path.join(folder, 'jupyterhub_config.py');
+	await writeFile(configFile, hubConfig(settings), {mode: 0o600});
+
+	const logFile = path.join(folder, 'jupyterhub.log');
+	const log = openSync(logFile, 'a', 0o600);
+	// Its own process group, so that stopping it stops the proxy and the learners' servers with it.
+	const hub: ChildProcess = spawn(JUPYTERHUB, ['--config', configFile], {
+		cwd: folder,
+		detached: true,
+		stdio: ['ignore', log, log],
+		// Debian's configurable-http-proxy finds its modules (commander...) in /usr/share/nodejs, where Debian's
+		// node looks by itself and a Node.js from elsewhere (NodeSource, nvm) does not.
+		env: {...process.env, NODE_PATH: ['/usr/share/nodejs', process.env['NODE_PATH']].filter(Boolean).join(path.delimiter)},
+	});
+	const exited = new Promise<void>((resolve) => hub.once('exit', () => resolve()));
+	const host = settings.ip === '0.0.0.0' || settings.ip === '' ? '127.0.0.1' : settings.ip;
+	const url = `http://${host.includes(':') ? `[${host}]` : host}:${settings.port}`;
+
+	const stop = async (): Promise<{leftByHub: number[]}> => {
+		if (hub.exitCode === null && hub.signalCode === null) {
+			// SIGTERM: JupyterHub stops the servers it started (cleanup_servers), then the proxy, then itself.
+			hub.kill('SIGTERM');
+			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+		}
+		const leftByHub = separateUsers ? learners.flatMap(processesOf) : [];
+		try {
+			process.kill(-hub.pid!, 'SIGKILL');
+		} catch {
+			// The whole group is gone already.
+		}
+		// A learner's kernel that outlived its server (it was killed, not shut down) goes too.
+		if (separateUsers) for (const name of learners) spawnSync('pkill', ['-KILL', '-u', name], {stdio: 'ignore'});
+		return {leftByHub};
+	};
+	try {
+		await waitUntil(
+			async () => {
+				if (hub.exitCode !== null) throw new Error(`JupyterHub exited with code ${hub.exitCode}; see ${logFile}`);
+				const response = await fetch(`${url}/hub/api/`).catch(() => undefined);
+				return response?.ok;
+			},
+			{timeoutMs: 60_000, intervalMs: 250, what: `JupyterHub to answer on ${url}`},
+		);
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+	return {
+		url,
+		learners,
+		password,
+		separateUsers,
+		home: (learner) => homeTemplate.replace('{username}', learner),
+		pid: hub.pid!,
+		stop,
+	};
+}
+
+/** The process ids running as system user `name`. */
+function processesOf(name: string): number[] {
+	const found = spawnSync('pgrep', ['-u', name], {encoding: 'utf8'});
+	return found.stdout.split('\n').filter(Boolean).map(Number);
+}

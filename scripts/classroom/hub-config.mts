@@ -1,0 +1,108 @@
+/** The jupyterhub_config.py of a classroom on one machine: who may log in, where each learner works, which kernel. */
+import * as path from 'node:path';
+import {PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
+
+/** The script that gives a learner their copy of the lesson at first login (also used by the image). */
+export const SEED_LEARNER_FOLDER = path.join(PROJECT_ROOT, 'scripts', 'classroom', 'seed-learner-folder.sh');
+
+export interface HubSettings {
+	/** Where the hub listens: 127.0.0.1 unless asked otherwise. */
+	readonly ip: string;
+	readonly port: number;
+	/** The hub's own API, and the proxy's, on loopback ports of their own (several classrooms may run at once). */
+	readonly hubPort: number;
+	readonly proxyApiPort: number;
+	/** The learners' names: hub accounts and, when run as root, system accounts of the same names. */
+	readonly learners: readonly string[];
+	/** The one password every learner types (DummyAuthenticator: for a local trial only). */
+	readonly password: string;
+	/** The classroom's folder: the hub's database, secrets and log, and the learners' home folders. */
+	readonly folder: string;
+	/** true: each learner's server runs as their own system user (needs root); false: all as this user. */
+	readonly separateUsers: boolean;
+	/** Where each learner's home is; `{username}` is replaced by the learner's name. */
+	readonly homeTemplate: string;
+}
+
+/**
+ * The configuration, as Python. Every value goes in as JSON parsed by Python, so no name or path can break
+ * out of its string.
+ */
+export function hubConfig(settings: HubSettings): string {
+	const values = {
+		ip: settings.ip,
+		port: settings.port,
+		hubPort: settings.hubPort,
+		proxyApiPort: settings.proxyApiPort,
+		learners: settings.learners,
+		password: settings.password,
+		folder: settings.folder,
+		separateUsers: settings.separateUsers,
+		homeTemplate: settings.homeTemplate,
+		project: path.resolve(PROJECT_ROOT),
+		seed: SEED_LEARNER_FOLDER,
+		jupyterPath: PROJECT_JUPYTER_PATH,
+		jupyterConfigPath: PROJECT_JUPYTER_CONFIG,
+		path: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+	};
+	return `# Written by npm run classroom; it is written again at every start, so edit scripts/classroom/hub-config.mts instead.
+import json, os, pwd, subprocess
+
+settings = json.loads(${JSON.stringify(JSON.stringify(values))})
+c = get_config()  # noqa: F821 (JupyterHub defines it)
+
+c.JupyterHub.ip = settings["ip"]
+c.JupyterHub.port = settings["port"]
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = settings["hubPort"]
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:%d" % settings["proxyApiPort"]
+c.JupyterHub.db_url = "sqlite:///" + os.path.join(settings["folder"], "jupyterhub.sqlite")
+c.JupyterHub.cookie_secret_file = os.path.join(settings["folder"], "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = os.path.join(settings["folder"], "jupyterhub-proxy.pid")
+# The learners' servers stop with the hub: a classroom leaves nothing running behind it.
+c.JupyterHub.cleanup_servers = True
+
+# FOR A LOCAL TRIAL ONLY: one shared password for every learner. A real class needs a real authenticator
+# (the README says how to plug one in).
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = settings["password"]
+c.Authenticator.allowed_users = set(settings["learners"])
+
+if settings["separateUsers"]:
+    # Each learner's server runs as the system user of the same name, in a home only that user can enter.
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+else:
+    # Not root: every server runs as this user, each in a folder of its own; the folders keep learners
+    # apart, the operating system does not.
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.SimpleLocalProcessSpawner.home_dir_template = settings["homeTemplate"]
+
+# The classic Notebook, Debian's (jupyter-notebook); the lesson opens at its notebooks.
+c.Spawner.environment = {
+    "JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp",
+    # The project's kernelspec (tslab, patched) and Jupyter configuration, for every learner.
+    "JUPYTER_PATH": settings["jupyterPath"],
+    "JUPYTER_CONFIG_PATH": settings["jupyterConfigPath"],
+    "PATH": settings["path"],
+}
+c.Spawner.default_url = "/tree/lesson/notebooks"
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 120
+
+
+def seed_lesson(spawner):
+    """Gives the learner their own copy of the lesson at first login, made as the learner."""
+    name = spawner.user.name
+    home = settings["homeTemplate"].replace("{username}", name)
+    run_as = {}
+    if settings["separateUsers"]:
+        account = pwd.getpwnam(name)
+        run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    else:
+        os.makedirs(home, mode=0o700, exist_ok=True)
+    subprocess.run(["sh", settings["seed"], settings["project"], os.path.join(home, "lesson")], check=True, cwd="/", **run_as)
+
+
+c.Spawner.pre_spawn_hook = seed_lesson
+`;
+}
