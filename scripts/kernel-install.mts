@@ -1,26 +1,42 @@
-import {type CliArgs, type OptionTable, runCli} from './support/cli.mjs';
+import * as path from 'node:path';
+import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {installKernelSpec, userJupyterDataFolder} from './notebook-runner/kernelspec.mjs';
 import {PROJECT_JUPYTER_PATH} from './support/project-paths.mjs';
 
 const HELP = `
-usage: npm run kernel:install -- [--user]
+usage: npm run kernel:install -- [--user | --folder DIR]
 
 Writes the kernelspec "tslab" (display name "TypeScript") that starts this project's own tslab
 (node_modules/.bin/tslab, by absolute path), so that Jupyter runs the notebooks with it.
 
-  (default)  into .jupyter/kernels/tslab/kernel.json in the project (git-ignored); Jupyter finds it
-             with JUPYTER_PATH=$PWD/.jupyter, which npm run jupyter sets for you
-  --user     into your own Jupyter data folder instead, for every Jupyter you start
+  (default)     into .jupyter/kernels/tslab/kernel.json in the project (git-ignored); Jupyter finds it
+                with JUPYTER_PATH=$PWD/.jupyter, which npm run jupyter sets for you
+  --user        into your own Jupyter data folder instead, for every Jupyter you start
+  --folder DIR  into DIR/kernels/tslab/kernel.json: DIR is a Jupyter data folder, e.g. one on
+                \`jupyter --paths\`'s data list for every user of a machine or image
+                (scripts/classroom/image/build-steps.sh uses it)
 `;
 
 /** The options, typed for util.parseArgs (strict: anything else is a usage error). */
-const OPTIONS = {user: {type: 'boolean'}} as const satisfies OptionTable;
+const OPTIONS = {user: {type: 'boolean'}, folder: {type: 'string'}} as const satisfies OptionTable;
 type Flags = CliArgs<typeof OPTIONS>;
 
+/** The Jupyter data folder the flags name; a UsageError for two at once or an empty one. */
+function dataFolder(args: Flags): string {
+	if (args.user && args.folder !== undefined) throw new UsageError('--user and --folder name two places: give one');
+	if (args.folder !== undefined) {
+		if (args.folder === '') throw new UsageError('--folder needs a folder');
+		return path.resolve(args.folder);
+	}
+	return args.user ? userJupyterDataFolder() : PROJECT_JUPYTER_PATH;
+}
+
 async function main(args: Flags): Promise<void> {
-	const file = await installKernelSpec(args.user ? userJupyterDataFolder() : PROJECT_JUPYTER_PATH);
+	if (args._.length > 0) throw new UsageError(`unexpected argument ${args._[0]}`);
+	const folder = dataFolder(args);
+	const file = await installKernelSpec(folder);
 	console.log(`wrote ${file}`);
-	if (!args.user) console.log(`Jupyter finds it with: JUPYTER_PATH=${PROJECT_JUPYTER_PATH} jupyter ...`);
+	if (folder === PROJECT_JUPYTER_PATH) console.log(`Jupyter finds it with: JUPYTER_PATH=${PROJECT_JUPYTER_PATH} jupyter ...`);
 }
 
 runCli({help: HELP, options: OPTIONS, main});
