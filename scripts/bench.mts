@@ -1,16 +1,19 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
 import {lessonNotebookFiles} from './support/project-paths.mjs';
-import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
+import {type CliArgs, findOnPath, integerFlag, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';
 import {PYTHON} from './bench/clients.mjs';
 import {kernelStartVersusIpython} from './bench/kernel-start.mjs';
 import {retrieveVersusPeers} from './bench/retrieve-vs-curl.mjs';
+import {classroomUnderLoad} from './bench/classroom-load.mjs';
+import {JUPYTERHUB} from './classroom/classroom-hub.mjs';
+import {CHROMIUM} from './classroom/learner-session.mjs';
 
 const HELP = `
-usage: npm run bench -- [--quick]
+usage: npm run bench -- [--quick] [--section N]
 
 Measures the lesson kit against the tool a user would otherwise pick, side by side in one run on this
 machine, and prints medians and ratios (speed is judged here, never by timed unit tests):
@@ -23,46 +26,64 @@ machine, and prints medians and ratios (speed is judged here, never by timed uni
   3. npm run lesson (one notebook at a time, and --jobs 3) vs jupyter nbconvert --execute on the lesson
      notebooks one after another; npm run grade on 20 copies of the solutions notebook vs one run of it;
   4. a kernel's start plus its first cell through jupyter_client: the project's tslab (with and without its
-     code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase.
+     code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase;
+  5. a classroom: 20 learners logged in at npm run classroom's JupyterHub (headless Chromium) run notebook 2
+     at the same moment: all correct, the p50 and p99 wall time per learner against one learner alone, and
+     the peak memory of the hub and of the learners' servers and kernels (once: it takes minutes).
 Each pair runs alternately after a warm-up, 5 times (grading 3 times). Comparisons whose peer (nginx, curl,
-python3, wrk, jupyter-nbconvert, python3-ipykernel) is not installed are skipped with a note. Needs the compiled library (npm install).
+python3, wrk, jupyter-nbconvert, python3-ipykernel, jupyterhub, chromium) is not installed are skipped with a note. Needs the compiled library (npm install).
 
   --quick   fewer and shorter runs: the downloads at 16 and 256 MiB only, wrk for 3 s instead of 10, the
             book profiles 5 times instead of 20, the lesson comparison on notebooks 01 to 03 and 3 times,
-            grading 6 copies once, kernel starts 3 times instead of 5
+            grading 6 copies once, kernel starts 3 times instead of 5, a classroom of 5 instead of 20
+  --section N  only section N (1 to 5)
 `;
 
 /** The options, typed for util.parseArgs (strict: anything else is a usage error). */
-const OPTIONS = {quick: {type: 'boolean'}} as const satisfies OptionTable;
+const OPTIONS = {quick: {type: 'boolean'}, section: {type: 'string'}} as const satisfies OptionTable;
 type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<void> {
 	const quick = Boolean(args.quick);
+	const section = args.section === undefined ? undefined : integerFlag('section', args.section, 0, 1, 5);
+	const wanted = (number: number): boolean => section === undefined || section === number;
 	const print = (lines: string[]): void => console.log(`\n${lines.join('\n')}`);
 	console.log(`lesson kit benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${new Date().toISOString()}`);
 
 	const installed = (program: string): boolean => (program.startsWith('/') ? existsSync(program) : findOnPath([program]) !== undefined);
 	const [haveNginx, haveCurl, havePython, haveWrk, haveNbconvert] = [NGINX, 'curl', PYTHON, 'wrk', NBCONVERT].map(installed);
 	// Without curl or Python the section still runs, without that peer; without nginx there is nothing to download.
-	if (haveNginx) {
-		const sizesMiB = quick ? [16, 256] : [16, 64, 256];
-		print(await retrieveVersusPeers({runs: 5, sizesMiB, peers: {curl: Boolean(haveCurl), python: Boolean(havePython)}}));
-	} else print(['skipping the downloads (retrieve() vs curl, fetch and Python): needs nginx (apt-get install nginx)']);
+	if (wanted(1)) {
+		if (haveNginx) {
+			const sizesMiB = quick ? [16, 256] : [16, 64, 256];
+			print(await retrieveVersusPeers({runs: 5, sizesMiB, peers: {curl: Boolean(haveCurl), python: Boolean(havePython)}}));
+		} else print(['skipping the downloads (retrieve() vs curl, fetch and Python): needs nginx (apt-get install nginx)']);
+	}
 
-	if (haveNginx && haveWrk) print(await replicaVersusNginx({runs: 5, seconds: quick ? 3 : 10}));
-	else print(['skipping replica vs nginx: needs nginx and wrk (apt-get install nginx wrk)']);
-	print(await concurrentDownloads(1000));
-	print(await bookRuns(quick ? 5 : 20));
+	if (wanted(2)) {
+		if (haveNginx && haveWrk) print(await replicaVersusNginx({runs: 5, seconds: quick ? 3 : 10}));
+		else print(['skipping replica vs nginx: needs nginx and wrk (apt-get install nginx wrk)']);
+		print(await concurrentDownloads(1000));
+		print(await bookRuns(quick ? 5 : 20));
+	}
 
-	if (haveNbconvert) {
-		const notebooks = quick ? ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'] : (await lessonNotebookFiles()).map((file) => path.basename(file));
-		print(await lessonVersusNbconvert({runs: quick ? 3 : 5, notebooks}));
-	} else print([`skipping the lesson vs nbconvert: needs ${NBCONVERT} (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)`]);
+	if (wanted(3)) {
+		if (haveNbconvert) {
+			const notebooks = quick ? ['01-retrieve-text.ipynb', '02-retrieve-image.ipynb', '03-flow-control.ipynb'] : (await lessonNotebookFiles()).map((file) => path.basename(file));
+			print(await lessonVersusNbconvert({runs: quick ? 3 : 5, notebooks}));
+		} else print([`skipping the lesson vs nbconvert: needs ${NBCONVERT} (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)`]);
+		print(await gradingVersusOneRun({copies: quick ? 6 : 20, runs: quick ? 1 : 3}));
+	}
 
-	print(await gradingVersusOneRun({copies: quick ? 6 : 20, runs: quick ? 1 : 3}));
+	if (wanted(4)) {
+		if ((await pythonHas('jupyter_client')) && (await pythonHas('ipykernel'))) print(await kernelStartVersusIpython({runs: quick ? 3 : 5}));
+		else print(['skipping the kernel start vs IPython: needs apt-get install jupyter-client python3-ipykernel']);
+	}
 
-	if (await pythonHas('jupyter_client') && (await pythonHas('ipykernel'))) print(await kernelStartVersusIpython({runs: quick ? 3 : 5}));
-	else print(['skipping the kernel start vs IPython: needs apt-get install jupyter-client python3-ipykernel']);
+	if (wanted(5)) {
+		if ([JUPYTERHUB, CHROMIUM, '/usr/bin/jupyter-notebook'].every(installed)) print(await classroomUnderLoad({learners: quick ? 5 : 20}));
+		else print(['skipping the classroom: needs apt-get install jupyterhub jupyter-notebook chromium']);
+	}
 }
 
 /** Whether Debian's Python can import `module`. */

@@ -1,5 +1,7 @@
+import {existsSync} from 'node:fs';
 import * as path from 'node:path';
 import {startClassroom} from './classroom/classroom-hub.mjs';
+import {LOCAL_CONFIG_NAME} from './classroom/hub-config.mjs';
 import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {PROJECT_ROOT} from './support/project-paths.mjs';
 
@@ -17,8 +19,9 @@ chapter's numbers at once. Run as root, each learner is a system user of the sam
 "pr4e classroom learner"), and their server and kernels run as that user: no learner can read or change
 another's folder. Run as another user, all servers run as that user, in separate folders only.
 
-THE SHARED PASSWORD IS FOR A LOCAL TRIAL, NOT FOR A REAL CLASS: the README says how to plug in a real
-authenticator.
+THE SHARED PASSWORD IS FOR A LOCAL TRIAL, NOT FOR A REAL CLASS. For a real one, put your settings in
+<folder>/jupyterhub_config.local.py, which the hub reads last: c.JupyterHub.authenticator_class = "pam"
+(the learners' system passwords, set with passwd), or an OAuth authenticator (the README says more).
 
 Options:
   --learners N     how many learner accounts: learner1 ... learnerN (default 3, at most 200)
@@ -50,16 +53,19 @@ async function main(args: Flags): Promise<number> {
 	if (args.ip !== undefined && args.ip.trim() === '') throw new UsageError('--ip needs an address, e.g. 127.0.0.1 (0.0.0.0 for every interface)');
 	if (args.prefix !== undefined && !/^[a-z][a-z0-9-]{0,20}$/.test(args.prefix)) throw new UsageError(`--prefix must be a lower-case system user name start (a-z, 0-9, -), got "${args.prefix}"`);
 	if (args.password !== undefined && args.password.length < 4) throw new UsageError('--password needs at least 4 characters');
+	const folder = path.resolve(args.folder ?? path.join(PROJECT_ROOT, '.classroom'));
 	const classroom = await startClassroom({
 		learners,
 		port,
-		folder: path.resolve(args.folder ?? path.join(PROJECT_ROOT, '.classroom')),
+		folder,
 		...(args.prefix === undefined ? {} : {prefix: args.prefix}),
 		...(args.ip === undefined ? {} : {ip: args.ip}),
 		...(args.password === undefined ? {} : {password: args.password}),
 	});
 	console.log(`classroom on ${classroom.url}`);
 	console.log(`learners: ${classroom.learners.join(', ')}`);
+	const local = path.join(folder, LOCAL_CONFIG_NAME);
+	if (existsSync(local)) console.log(`authenticator and other settings: as ${local} sets them (the shared password below works only if it keeps the trial's)`);
 	console.log(`shared password (a local trial only, not for real use): ${classroom.password}`);
 	if (!classroom.separateUsers) console.log('not root: every learner\'s server runs as this user; their folders are apart, the system does not keep them apart');
 

@@ -5,6 +5,9 @@ import {PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../sup
 /** The script that gives a learner their copy of the lesson at first login (also used by the image). */
 export const SEED_LEARNER_FOLDER = path.join(PROJECT_ROOT, 'scripts', 'classroom', 'seed-learner-folder.sh');
 
+/** The teacher's own additions to the hub's configuration, in the classroom's folder; never written by the project. */
+export const LOCAL_CONFIG_NAME = 'jupyterhub_config.local.py';
+
 export interface HubSettings {
 	/** Where the hub listens: 127.0.0.1 unless asked otherwise. */
 	readonly ip: string;
@@ -86,8 +89,9 @@ c.Spawner.environment = {
     "PATH": settings["path"],
 }
 c.Spawner.default_url = "/tree/lesson/notebooks"
-c.Spawner.http_timeout = 60
-c.Spawner.start_timeout = 120
+# A whole class starting at once on a small machine: each server needs a few seconds of CPU.
+c.Spawner.http_timeout = 120
+c.Spawner.start_timeout = 300
 
 
 def seed_lesson(spawner):
@@ -104,5 +108,10 @@ def seed_lesson(spawner):
 
 
 c.Spawner.pre_spawn_hook = seed_lesson
+
+# The teacher's own settings, read last so that they win: a real authenticator, HTTPS, limits.
+local_config = os.path.join(settings["folder"], "${LOCAL_CONFIG_NAME}")
+if os.path.exists(local_config):
+    load_subconfig(local_config)  # noqa: F821 (traitlets defines it)
 `;
 }

@@ -32,18 +32,30 @@ export interface NotebookRun {
 /** A learner's own browser (cookies of their own), logged in at `hubUrl`; their server started. */
 export async function logIn(browser: Browser, hubUrl: string, name: string, password: string): Promise<Page> {
 	const context = await browser.newContext({viewport: {width: 1200, height: 900}});
+	// A whole class logging in at once on a small machine: twenty servers starting together take minutes.
+	context.setDefaultTimeout(300_000);
 	const page = await context.newPage();
 	await page.goto(`${hubUrl}/hub/login`);
 	await page.fill('input[name=username]', name);
 	await page.fill('input[name=password]', password);
-	await Promise.all([page.waitForURL(`**/user/${name}/tree/**`, {timeout: 120_000}), page.click('input[type=submit], button[type=submit]')]);
+	await Promise.all([page.waitForURL(`**/user/${name}/tree/**`), page.click('input[type=submit], button[type=submit]')]);
 	return page;
 }
 
 /** Opens `notebook` (a path in the learner's folder) on `page`, runs all its cells, and reads the result. */
 export async function runNotebookInPage(page: Page, hubUrl: string, name: string, notebook: string): Promise<NotebookRun> {
+	await openNotebook(page, hubUrl, name, notebook);
+	return runAllCells(page);
+}
+
+/** Opens `notebook` on `page` and waits until its kernel has answered: ready for "Run All". */
+export async function openNotebook(page: Page, hubUrl: string, name: string, notebook: string): Promise<void> {
 	await page.goto(`${hubUrl}/user/${name}/notebooks/${notebook}`);
-	await page.waitForFunction(() => (window as never as {Jupyter?: {notebook?: {kernel?: {info_reply?: unknown}}}}).Jupyter?.notebook?.kernel?.info_reply !== undefined, null, {timeout: 120_000});
+	await page.waitForFunction(() => (window as never as {Jupyter?: {notebook?: {kernel?: {info_reply?: unknown}}}}).Jupyter?.notebook?.kernel?.info_reply !== undefined, null, {timeout: 300_000});
+}
+
+/** Presses "Run All" on the open notebook, waits until every cell ran and the kernel is idle, and reads the result. */
+export async function runAllCells(page: Page): Promise<NotebookRun> {
 	const started = Date.now();
 	await page.evaluate(() => {
 		const {notebook} = (window as never as {Jupyter: {notebook: {execute_all_cells(): void}}}).Jupyter;

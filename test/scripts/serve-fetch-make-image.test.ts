@@ -138,6 +138,13 @@ describe('command-line mistakes', () => {
 		{script: 'fetch.mts', args: ['--recv=-5'], message: '--recv must be a whole number of at least 1, got -5'},
 		{script: 'fetch.mts', args: ['--recv', '0x10'], message: '--recv must be a whole number of at least 1, got 0x10'},
 		{script: 'fetch.mts', args: ['--chek'], message: 'unknown option --chek'},
+		{script: 'make-image.mts', args: ['--size', '1'], message: 'unknown option --size'},
+		{script: 'bench.mts', args: ['--quik'], message: 'unknown option --quik'},
+		{script: 'bench.mts', args: ['--section', '6'], message: '--section must be a whole number from 1 to 5, got 6'},
+		{script: 'kernel-install.mts', args: ['--user', '--folder', 'x'], message: '--user and --folder name two places'},
+		{script: 'classroom.mts', args: ['--learner', '3'], message: 'unknown option --learner'},
+		{script: 'classroom.mts', args: ['--learners', '0'], message: '--learners must be a whole number from 1 to 200, got 0'},
+		{script: 'classroom.mts', args: ['--ip='], message: '--ip needs an address'},
 	])('$script $args: exit code 2 and a message that names what is wrong', async ({script, args, message}) => {
 		const result = await runScript(script, args);
 		expect(result.code).toBe(2);
