@@ -53,6 +53,12 @@ async function main(args: Flags): Promise<number> {
 	if (args.ip !== undefined && args.ip.trim() === '') throw new UsageError('--ip needs an address, e.g. 127.0.0.1 (0.0.0.0 for every interface)');
 	if (args.prefix !== undefined && !/^[a-z][a-z0-9-]{0,20}$/.test(args.prefix)) throw new UsageError(`--prefix must be a lower-case system user name start (a-z, 0-9, -), got "${args.prefix}"`);
 	if (args.password !== undefined && args.password.length < 4) throw new UsageError('--password needs at least 4 characters');
+	// Listened for from the start: a Ctrl-C while the hub starts must still stop it (it runs in a process
+	// group of its own, which the default exit on SIGINT would leave behind).
+	const stopAsked = new Promise<void>((resolve) => {
+		process.once('SIGINT', resolve);
+		process.once('SIGTERM', resolve);
+	});
 	const folder = path.resolve(args.folder ?? path.join(PROJECT_ROOT, '.classroom'));
 	const classroom = await startClassroom({
 		learners,
@@ -69,10 +75,7 @@ async function main(args: Flags): Promise<number> {
 	console.log(`shared password (a local trial only, not for real use): ${classroom.password}`);
 	if (!classroom.separateUsers) console.log('not root: every learner\'s server runs as this user; their folders are apart, the system does not keep them apart');
 
-	await new Promise<void>((resolve) => {
-		process.once('SIGINT', resolve);
-		process.once('SIGTERM', resolve);
-	});
+	await stopAsked;
 	console.log('stopping the hub and the learners\' servers');
 	await classroom.stop();
 	return 0;

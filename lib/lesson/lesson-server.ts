@@ -26,6 +26,14 @@ export interface LessonServer {
 }
 
 /**
+ * How long a notebook's replica waits for a request after a connect: ten minutes. The notebooks connect in
+ * one cell and send in the next, and a learner reads the text between them; a class on one small machine
+ * can also take many seconds per cell. With the replica's usual 10 s they would get "408 Request Timeout"
+ * (as from the real Apache, whose mod_reqtimeout allows 20 to 40 s) instead of the chapter's picture.
+ */
+export const LESSON_HEAD_TIMEOUT_MS = 600_000;
+
+/**
  * The server of a lesson notebook in one call: the built-in replica of data.pr4e.org on a free loopback
  * port, or, with `live`, the real one, checked first so that an offline machine fails here with a
  * message that names the replica, not half way through the lesson.
@@ -42,7 +50,7 @@ export async function lessonServer(options: LessonServerOptions = {}): Promise<L
 			close: () => Promise.resolve(),
 		};
 	}
-	const replica = await startReplica({link: options.link ?? 'book-run-1'});
+	const replica = await startReplica({link: options.link ?? 'book-run-1', headTimeoutMs: LESSON_HEAD_TIMEOUT_MS});
 	return {
 		host: replica.host,
 		port: replica.port,

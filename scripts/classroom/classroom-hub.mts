@@ -5,7 +5,7 @@
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {existsSync, openSync} from 'node:fs';
-import {chmod, mkdir, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
@@ -117,7 +117,7 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 	try {
 		await waitUntil(
 			async () => {
-				if (hub.exitCode !== null) throw new Error(`JupyterHub exited with code ${hub.exitCode}; see ${logFile}`);
+				if (hub.exitCode !== null) throw new Error(`JupyterHub exited with code ${hub.exitCode}; the end of ${logFile}:\n${await logTail(logFile)}`);
 				const response = await fetch(`${url}/hub/api/`).catch(() => undefined);
 				return response?.ok;
 			},
@@ -142,4 +142,11 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 function processesOf(name: string): number[] {
 	const found = spawnSync('pgrep', ['-u', name], {encoding: 'utf8'});
 	return found.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** The last lines of the hub's log that say what went wrong (errors and critical messages), or its last lines. */
+async function logTail(logFile: string): Promise<string> {
+	const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n');
+	const serious = lines.filter((line) => /^\[(E|C) /.test(line) || /Error|error:/.test(line));
+	return (serious.length > 0 ? serious : lines).slice(-8).join('\n');
 }
