@@ -1,7 +1,7 @@
 /**
- * One learner at the classroom, in headless Chromium: logs in at the hub, opens a lesson notebook in the
- * classic Notebook, runs every cell, and reads back what the page shows. The classroom test and the
- * classroom benchmark both drive learners with it.
+ * A learner in headless Chromium: logs in at the classroom's hub, opens a lesson notebook in the classic
+ * Notebook, runs every cell, and reads back what the page shows. The classroom test and benchmark drive
+ * learners with it; the browser test uses its waits for the kernel and for "Run All".
  */
 import {type Browser, chromium, type Page} from 'playwright-core';
 
@@ -51,11 +51,16 @@ export async function runNotebookInPage(page: Page, hubUrl: string, name: string
 /** Opens `notebook` on `page` and waits until its kernel has answered: ready for "Run All". */
 export async function openNotebook(page: Page, hubUrl: string, name: string, notebook: string): Promise<void> {
 	await page.goto(`${hubUrl}/user/${name}/notebooks/${notebook}`);
+	await waitForKernel(page);
+}
+
+/** Waits until the classic Notebook open on `page` has heard from its kernel. */
+export async function waitForKernel(page: Page): Promise<void> {
 	await page.waitForFunction(() => (window as never as {Jupyter?: {notebook?: {kernel?: {info_reply?: unknown}}}}).Jupyter?.notebook?.kernel?.info_reply !== undefined, null, {timeout: 300_000});
 }
 
-/** Presses "Run All" on the open notebook, waits until every cell ran and the kernel is idle, and reads the result. */
-export async function runAllCells(page: Page): Promise<NotebookRun> {
+/** Presses "Run All" and waits until every code cell has run and the kernel is idle; resolves with the time it took, in ms. */
+export async function runAllAndWait(page: Page): Promise<number> {
 	const started = Date.now();
 	await page.evaluate(() => {
 		const {notebook} = (window as never as {Jupyter: {notebook: {execute_all_cells(): void}}}).Jupyter;
@@ -70,7 +75,12 @@ export async function runAllCells(page: Page): Promise<NotebookRun> {
 		null,
 		{timeout: 300_000, polling: 100},
 	);
-	const runMs = Date.now() - started;
+	return Date.now() - started;
+}
+
+/** Presses "Run All" on the open notebook, waits until every cell ran and the kernel is idle, and reads the result. */
+export async function runAllCells(page: Page): Promise<NotebookRun> {
+	const runMs = await runAllAndWait(page);
 	const text = await page.locator('#notebook-container').innerText();
 	const cellOutputs = await page.locator('.cell.code_cell .output_wrapper').allInnerTexts();
 	const pictures = page.locator('.output_jpeg img, .output_subarea img');

@@ -12,8 +12,8 @@ import {type BrowserContext, chromium} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {runScript} from '../helpers/run-script.js';
+import {CHROMIUM} from '../../scripts/classroom/learner-session.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-results', 'html');
 if (!existsSync(CHROMIUM) && !REQUIRED) console.warn('Skipping the HTML page tests: chromium is missing (apt-get install chromium).');

@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {type BrowserContext, chromium, type Page} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {CHROMIUM, runAllAndWait, waitForKernel} from '../../scripts/classroom/learner-session.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {lessonNotebookNames} from '../helpers/lesson-notebooks.mjs';
 import {JUPYTER_NOTEBOOK, type JupyterServer, startJupyterNotebook} from './jupyter-server.mjs';
@@ -11,7 +12,6 @@ import {JUPYTER_NOTEBOOK, type JupyterServer, startJupyterNotebook} from './jupy
 // What a learner sees: each lesson notebook opened in the classic Jupyter Notebook in Chromium, all cells
 // run, and the page checked. Skipped with a message when Chromium or Jupyter Notebook is missing, unless
 // REQUIRE_BROWSER=1 (CI), which turns that into a failure.
-const CHROMIUM = '/usr/bin/chromium';
 const missing = [CHROMIUM, JUPYTER_NOTEBOOK].filter((program) => !existsSync(program));
 const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-results', 'browser');
@@ -51,22 +51,10 @@ describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium
 	async function runInBrowser(name: string): Promise<Page> {
 		const page = await browser.newPage();
 		await page.goto(`${server.url}/notebooks/${name}?token=${server.token}`);
+		await waitForKernel(page);
 		// Never let the notebook save itself: the tracked files must stay as committed.
-		await page.waitForFunction(() => (window as never as {Jupyter?: {notebook?: {kernel?: {info_reply?: unknown}}}}).Jupyter?.notebook?.kernel?.info_reply !== undefined, null, {timeout: 60_000});
-		await page.evaluate(() => {
-			const {notebook} = (window as never as {Jupyter: {notebook: {set_autosave_interval(ms: number): void; execute_all_cells(): void}}}).Jupyter;
-			notebook.set_autosave_interval(0);
-			notebook.execute_all_cells();
-		});
-		await page.waitForFunction(
-			() => {
-				const {notebook} = (window as never as {Jupyter: {notebook: {get_cells(): Array<{cell_type: string; input_prompt_number?: unknown}>}}}).Jupyter;
-				const done = notebook.get_cells().every((cell) => cell.cell_type !== 'code' || typeof cell.input_prompt_number === 'number');
-				return done && document.querySelector('#kernel_indicator_icon')?.classList.contains('kernel_idle_icon');
-			},
-			null,
-			{timeout: 180_000, polling: 250},
-		);
+		await page.evaluate(() => (window as never as {Jupyter: {notebook: {set_autosave_interval(ms: number): void}}}).Jupyter.notebook.set_autosave_interval(0));
+		await runAllAndWait(page);
 		// The classic UI scrolls inside #site; let the page grow so that a full-page screenshot shows everything.
 		await page.addStyleTag({content: 'html, body, #site {height: auto !important; overflow: visible !important;}'});
 		await page.screenshot({path: path.join(SCREENSHOTS, `${path.basename(name, '.ipynb')}.png`), fullPage: true});

@@ -15,8 +15,8 @@ import {type Classroom, JUPYTERHUB, startClassroom} from '../../scripts/classroo
 import {lookUpAccount, removeAccount} from '../../scripts/classroom/learner-accounts.mjs';
 import {CHROMIUM, firstLoopReads, launchChromium, logIn, type NotebookRun, runNotebookInPage} from '../../scripts/classroom/learner-session.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
+import {JUPYTER_NOTEBOOK} from '../browser/jupyter-server.mjs';
 
-const JUPYTER_NOTEBOOK = '/usr/bin/jupyter-notebook';
 const missing = [JUPYTERHUB, JUPYTER_NOTEBOOK, CHROMIUM].filter((program) => !existsSync(program));
 const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
 const LEARNERS = 3;
