@@ -53,11 +53,13 @@ async function main(args: Flags): Promise<number> {
 	if (args.ip !== undefined && args.ip.trim() === '') throw new UsageError('--ip needs an address, e.g. 127.0.0.1 (0.0.0.0 for every interface)');
 	if (args.prefix !== undefined && !/^[a-z][a-z0-9-]{0,20}$/.test(args.prefix)) throw new UsageError(`--prefix must be a lower-case system user name start (a-z, 0-9, -), got "${args.prefix}"`);
 	if (args.password !== undefined && args.password.length < 4) throw new UsageError('--password needs at least 4 characters');
-	// Listened for from the start: a Ctrl-C while the hub starts must still stop it (it runs in a process
-	// group of its own, which the default exit on SIGINT would leave behind).
+	// Listened for from the start, and to the end: the hub runs in a process group of its own, which a
+	// default exit on a signal would leave behind. A Ctrl-C while it starts must still stop it, and a second
+	// signal must not cut the stopping short; a closed terminal (SIGHUP) stops it too. Should this process die
+	// anyway, the hub's guardian stops the hub.
 	const stopAsked = new Promise<void>((resolve) => {
-		process.once('SIGINT', resolve);
-		process.once('SIGTERM', resolve);
+		const onSignal = (): void => resolve();
+		for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 	});
 	const folder = path.resolve(args.folder ?? path.join(PROJECT_ROOT, '.classroom'));
 	const classroom = await startClassroom({

@@ -4,18 +4,19 @@
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {existsSync, openSync} from 'node:fs';
+import {closeSync, existsSync, openSync} from 'node:fs';
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
 import {installJupyterConfig} from '../support/jupyter-env.mjs';
-import {PROJECT_JUPYTER_PATH} from '../support/project-paths.mjs';
 import {waitUntil} from '../support/wait-until.js';
 import {hubConfig} from './hub-config.mjs';
 import {ensureAccount, learnerNames} from './learner-accounts.mjs';
 
 export const JUPYTERHUB = '/usr/bin/jupyterhub';
+const HUB_GUARDIAN = fileURLToPath(new URL('./hub-guardian.cjs', import.meta.url));
 
 export interface ClassroomOptions {
 	/** How many learner accounts. */
@@ -65,8 +66,14 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 	const separateUsers = process.getuid?.() === 0;
 	if (separateUsers) for (const name of learners) await ensureAccount(name, homeTemplate.replace('{username}', name));
 
-	await installKernelSpec(PROJECT_JUPYTER_PATH);
-	await installJupyterConfig();
+	// The kernelspec and Jupyter's settings for the learners, in the classroom's folder (readable by all):
+	// the project itself may belong to someone else and is not written to.
+	const jupyterPath = path.join(folder, 'jupyter');
+	const jupyterConfigPath = path.join(jupyterPath, 'config');
+	await mkdir(jupyterPath, {recursive: true});
+	await chmod(jupyterPath, 0o755);
+	await installKernelSpec(jupyterPath);
+	await installJupyterConfig(jupyterConfigPath);
 	const [port, hubPort, proxyApiPort] = await freePorts(3);
 	const password = options.password ?? randomBytes(9).toString('base64url');
 	const settings = {
@@ -79,6 +86,8 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		folder,
 		separateUsers,
 		homeTemplate,
+		jupyterPath,
+		jupyterConfigPath,
 	};
 	const configFile = path.join(folder, 'jupyterhub_config.py');
 	await writeFile(configFile, hubConfig(settings), {mode: 0o600});
@@ -94,6 +103,8 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		// node looks by itself and a Node.js from elsewhere (NodeSource, nvm) does not.
 		env: {...process.env, NODE_PATH: ['/usr/share/nodejs', process.env['NODE_PATH']].filter(Boolean).join(path.delimiter)},
 	});
+	closeSync(log); // The hub has its own copy.
+	const guardian = startHubGuardian(hub.pid!);
 	const exited = new Promise<void>((resolve) => hub.once('exit', () => resolve()));
 	const host = settings.ip === '0.0.0.0' || settings.ip === '' ? '127.0.0.1' : settings.ip;
 	const url = `http://${host.includes(':') ? `[${host}]` : host}:${settings.port}`;
@@ -112,6 +123,7 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		}
 		// A learner's kernel that outlived its server (it was killed, not shut down) goes too.
 		if (separateUsers) for (const name of learners) spawnSync('pkill', ['-KILL', '-u', name], {stdio: 'ignore'});
+		guardian.stdin?.end('done\n');
 		return {leftByHub};
 	};
 	try {
@@ -149,4 +161,17 @@ async function logTail(logFile: string): Promise<string> {
 	const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n');
 	const serious = lines.filter((line) => /^\[(E|C) /.test(line) || /Error|error:/.test(line));
 	return (serious.length > 0 ? serious : lines).slice(-8).join('\n');
+}
+
+/**
+ * Starts the hub's guardian (hub-guardian.cjs): a process in a group of its own that asks the hub to stop
+ * if this process dies without stopping it. Neither it nor its pipe keeps this process alive.
+ */
+function startHubGuardian(hubPid: number): ChildProcess {
+	const guardian = spawn(process.execPath, [HUB_GUARDIAN, String(hubPid)], {detached: true, stdio: ['pipe', 'ignore', 'ignore']});
+	guardian.unref();
+	(guardian.stdin as (typeof guardian.stdin & {unref?: () => void}) | null)?.unref?.();
+	guardian.on('error', () => {});
+	guardian.stdin?.on('error', () => {});
+	return guardian;
 }

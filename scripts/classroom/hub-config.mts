@@ -1,6 +1,6 @@
 /** The jupyterhub_config.py of a classroom on one machine: who may log in, where each learner works, which kernel. */
 import * as path from 'node:path';
-import {PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
+import {PROJECT_ROOT} from '../support/project-paths.mjs';
 
 /** The script that gives a learner their copy of the lesson at first login (also used by the image). */
 export const SEED_LEARNER_FOLDER = path.join(PROJECT_ROOT, 'scripts', 'classroom', 'seed-learner-folder.sh');
@@ -25,6 +25,9 @@ export interface HubSettings {
 	readonly separateUsers: boolean;
 	/** Where each learner's home is; `{username}` is replaced by the learner's name. */
 	readonly homeTemplate: string;
+	/** The learners' JUPYTER_PATH (the project's kernelspec) and JUPYTER_CONFIG_PATH. */
+	readonly jupyterPath: string;
+	readonly jupyterConfigPath: string;
 }
 
 /**
@@ -33,22 +36,12 @@ export interface HubSettings {
  */
 export function hubConfig(settings: HubSettings): string {
 	const values = {
-		ip: settings.ip,
-		port: settings.port,
-		hubPort: settings.hubPort,
-		proxyApiPort: settings.proxyApiPort,
-		learners: settings.learners,
-		password: settings.password,
-		folder: settings.folder,
-		separateUsers: settings.separateUsers,
-		homeTemplate: settings.homeTemplate,
+		...settings,
 		project: path.resolve(PROJECT_ROOT),
 		seed: SEED_LEARNER_FOLDER,
-		jupyterPath: PROJECT_JUPYTER_PATH,
-		jupyterConfigPath: PROJECT_JUPYTER_CONFIG,
 		path: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
 	};
-	return `# Written by npm run classroom; it is written again at every start, so edit scripts/classroom/hub-config.mts instead.
+	return `# Written by npm run classroom at every start: put your own settings in ${LOCAL_CONFIG_NAME} beside it, read last.
 import json, os, pwd, subprocess
 
 settings = json.loads(${JSON.stringify(JSON.stringify(values))})

@@ -5,11 +5,12 @@ import {PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH} from './project-paths.mjs'
 /**
  * Writes the project's Jupyter configuration: the classic Notebook's widgets extension turned off. tslab
  * has no widgets, and the comm_open messages that extension sends on every page load reach tslab as
- * "unknown msg_type: comm_open", printed as red error text under whatever cell runs first.
+ * "unknown msg_type: comm_open", printed as red error text under whatever cell runs first. By default into
+ * the project's .jupyter/config; `configFolder` puts it elsewhere (a folder for JUPYTER_CONFIG_PATH).
  */
-export async function installJupyterConfig(): Promise<string> {
+export async function installJupyterConfig(configFolder = PROJECT_JUPYTER_CONFIG): Promise<string> {
 	const {mkdir, writeFile} = await import('node:fs/promises');
-	const folder = path.join(PROJECT_JUPYTER_CONFIG, 'nbconfig');
+	const folder = path.join(configFolder, 'nbconfig');
 	await mkdir(folder, {recursive: true});
 	const file = path.join(folder, 'notebook.json');
 	await writeFile(file, `${JSON.stringify({load_extensions: {'jupyter-js-widgets/extension': false}}, null, 1)}\n`);

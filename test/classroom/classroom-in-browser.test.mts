@@ -3,23 +3,26 @@
  * headless Chromium, each running notebook 2 in their own copy of the lesson, each getting the chapter's
  * first run and the picture; and each learner's folder theirs alone.
  */
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {existsSync, statSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {chmod, chown, mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import type {Browser} from 'playwright-core';
-import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {afterAll, beforeAll, describe, expect, onTestFinished, test} from 'vitest';
 import {BOOK_RUN_1_SIZES} from '../../lib/index.js';
 import {type Classroom, JUPYTERHUB, startClassroom} from '../../scripts/classroom/classroom-hub.mjs';
 import {lookUpAccount, removeAccount} from '../../scripts/classroom/learner-accounts.mjs';
 import {CHROMIUM, firstLoopReads, launchChromium, logIn, type NotebookRun, runNotebookInPage} from '../../scripts/classroom/learner-session.mjs';
+import {freePort} from '../../scripts/support/free-ports.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 import {JUPYTER_NOTEBOOK} from '../browser/jupyter-server.mjs';
 
 const missing = [JUPYTERHUB, JUPYTER_NOTEBOOK, CHROMIUM].filter((program) => !existsSync(program));
 const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
 const LEARNERS = 3;
+const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 if (missing.length > 0 && !REQUIRED) {
 	console.warn(`Skipping the classroom test: ${missing.join(', ')} missing (apt-get install jupyterhub jupyter-notebook chromium).`);
 }
@@ -94,5 +97,104 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 	test.runIf(process.getuid?.() === 0)('stopping the hub stops every learner\'s server and kernels, with nothing left to kill', async () => {
 		const {leftByHub} = await classroom.stop();
 		expect(leftByHub).toEqual([]);
+	});
+});
+
+// The command as a teacher without root runs it: every learner's server as that one user, each in a folder
+// of its own. Played here by root as user "nobody", through the real command and a real Ctrl-C (SIGINT).
+describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classroom run by a user other than root', () => {
+	const NOBODY = 65534;
+
+	test('serves two learners from their own folders as that user, and Ctrl-C stops the hub and their servers', async () => {
+		const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-classroom-user-'));
+		onTestFinished(() => rm(scratch, {recursive: true, force: true}));
+		const [folder, home] = [path.join(scratch, 'classroom'), path.join(scratch, 'home')];
+		for (const owned of [folder, home]) {
+			await mkdir(owned);
+			await chown(owned, NOBODY, NOBODY);
+		}
+		await chmod(scratch, 0o755);
+		const port = await freePort();
+		const command = spawn(
+			'setpriv',
+			['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', TSX, 'scripts/classroom.mts', '--learners', '2', '--port', String(port), '--folder', folder],
+			// A process group of its own, as a command typed in a terminal has.
+			{cwd: PROJECT_ROOT, env: {PATH: process.env['PATH'], HOME: home, LANG: 'C.UTF-8'}, detached: true},
+		);
+		onTestFinished(() => {
+			if (command.exitCode === null) command.kill('SIGKILL');
+			spawnSync('pkill', ['-KILL', '-u', String(NOBODY)]);
+		});
+		let printed = '';
+		command.stdout.on('data', (data: Buffer) => (printed += data.toString()));
+		command.stderr.on('data', (data: Buffer) => (printed += data.toString()));
+		const ready = /^classroom on (http:\S+)\nlearners: (.+)\nshared password \(a local trial only, not for real use\): (\S+)\nnot root: every learner's server runs as this user/m;
+		const [, url, learners, password] = await waitUntil(
+			() => {
+				if (command.exitCode !== null) throw new Error(`npm run classroom exited with ${command.exitCode}: ${printed}`);
+				return ready.exec(printed);
+			},
+			{timeoutMs: 60_000, intervalMs: 100, what: 'the classroom\'s ready lines'},
+		);
+
+		const runs = await Promise.all(
+			learners!.split(', ').map(async (learner) => {
+				const page = await logIn(browser, url!, learner, password!);
+				const run = await runNotebookInPage(page, url!, learner, 'lesson/notebooks/02-retrieve-image.ipynb');
+				await page.context().close();
+				return run;
+			}),
+		);
+		for (const run of runs) {
+			expect(run.unexpectedErrors).toEqual([]);
+			expect(firstLoopReads(run.cellOutputs)).toEqual(BOOK_RUN_1_SIZES);
+			expect(run.picture).toEqual([true, 640, 480]);
+		}
+		for (const learner of learners!.split(', ')) {
+			const picture = statSync(path.join(folder, 'learners', learner, 'lesson', 'notebooks', 'stuff.jpg'));
+			expect([picture.size, picture.uid]).toEqual([70057, NOBODY]);
+		}
+
+		// Ctrl-C as a terminal sends it, to the whole process group: tsx and its child both get a SIGINT, and
+		// the child one more from tsx; the second must not cut the stopping short.
+		const exited = new Promise<number | null>((resolve) => command.once('exit', (code) => resolve(code)));
+		process.kill(-command.pid!, 'SIGINT');
+		expect(await exited).toBe(0);
+		// The learners' kernels get their shutdown from their servers as the hub stops; give them a moment to end.
+		const left = (): string => spawnSync('ps', ['-o', 'pid=,args=', '-u', String(NOBODY)], {encoding: 'utf8'}).stdout.trim();
+		await waitUntil(() => left() === '', {timeoutMs: 10_000, what: 'no process of the classroom\'s user'}).catch(() => undefined);
+		expect(left()).toBe('');
+	}, 300_000);
+
+	test('a command killed outright (SIGKILL, no chance to clean up) still leaves no hub running', async () => {
+		const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-classroom-killed-'));
+		onTestFinished(() => rm(scratch, {recursive: true, force: true}));
+		const folder = path.join(scratch, 'classroom');
+		await mkdir(folder);
+		await chown(folder, NOBODY, NOBODY);
+		await chmod(scratch, 0o755);
+		const command = spawn(
+			'setpriv',
+			['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', TSX, 'scripts/classroom.mts', '--learners', '1', '--port', String(await freePort()), '--folder', folder],
+			{cwd: PROJECT_ROOT, env: {PATH: process.env['PATH'], HOME: scratch, LANG: 'C.UTF-8'}, detached: true},
+		);
+		onTestFinished(() => {
+			spawnSync('pkill', ['-KILL', '-u', String(NOBODY)]);
+		});
+		let printed = '';
+		command.stdout.on('data', (data: Buffer) => (printed += data.toString()));
+		await waitUntil(() => printed.includes('classroom on '), {timeoutMs: 60_000, what: 'the classroom to be ready'});
+		const hubs = (): string => spawnSync('pgrep', ['-u', String(NOBODY), '-f', 'jupyterhub|configurable-http-proxy'], {encoding: 'utf8'}).stdout.trim();
+		expect(hubs()).not.toBe('');
+		process.kill(-command.pid!, 'SIGKILL');
+		await waitUntil(() => hubs() === '', {timeoutMs: 15_000, what: 'the hub and its proxy to stop'});
+	}, 120_000);
+
+	let browser: Browser;
+	beforeAll(async () => {
+		browser = await launchChromium();
+	});
+	afterAll(async () => {
+		await browser?.close();
 	});
 });
