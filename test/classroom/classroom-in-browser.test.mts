@@ -3,7 +3,7 @@
  * headless Chromium, each running notebook 2 in their own copy of the lesson, each getting the chapter's
  * first run and the picture; and each learner's folder theirs alone.
  */
-import {spawn, spawnSync} from 'node:child_process';
+import {type ChildProcessWithoutNullStreams, spawn, spawnSync} from 'node:child_process';
 import {existsSync, statSync} from 'node:fs';
 import {chmod, chown, mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -100,39 +100,63 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 	});
 });
 
+interface CommandAsNobody {
+	readonly command: ChildProcessWithoutNullStreams;
+	readonly folder: string;
+	/** Everything it printed so far, stdout and stderr. */
+	printed(): string;
+}
+
+const NOBODY = 65534;
+
+/**
+ * Starts `npm run classroom` (tsx, as npm runs it) as user "nobody", in a process group of its own as a
+ * command typed in a terminal has, with its classroom in a fresh folder; everything goes when the test ends.
+ */
+async function classroomAsNobody(learners: number): Promise<CommandAsNobody> {
+	const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-classroom-user-'));
+	onTestFinished(() => rm(scratch, {recursive: true, force: true}));
+	const [folder, home] = [path.join(scratch, 'classroom'), path.join(scratch, 'home')];
+	for (const owned of [folder, home]) {
+		await mkdir(owned);
+		await chown(owned, NOBODY, NOBODY);
+	}
+	await chmod(scratch, 0o755);
+	const command = spawn(
+		'setpriv',
+		['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', TSX, 'scripts/classroom.mts', '--learners', String(learners), '--port', String(await freePort()), '--folder', folder],
+		{cwd: PROJECT_ROOT, env: {PATH: process.env['PATH'], HOME: home, LANG: 'C.UTF-8'}, detached: true},
+	);
+	onTestFinished(() => {
+		if (command.exitCode === null) command.kill('SIGKILL');
+		spawnSync('pkill', ['-KILL', '-u', String(NOBODY)]);
+	});
+	let printed = '';
+	command.stdout.on('data', (data: Buffer) => (printed += data.toString()));
+	command.stderr.on('data', (data: Buffer) => (printed += data.toString()));
+	return {command, folder, printed: () => printed};
+}
+
 // The command as a teacher without root runs it: every learner's server as that one user, each in a folder
 // of its own. Played here by root as user "nobody", through the real command and a real Ctrl-C (SIGINT).
 describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classroom run by a user other than root', () => {
-	const NOBODY = 65534;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		browser = await launchChromium();
+	});
+
+	afterAll(async () => {
+		await browser?.close();
+	});
 
 	test('serves two learners from their own folders as that user, and Ctrl-C stops the hub and their servers', async () => {
-		const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-classroom-user-'));
-		onTestFinished(() => rm(scratch, {recursive: true, force: true}));
-		const [folder, home] = [path.join(scratch, 'classroom'), path.join(scratch, 'home')];
-		for (const owned of [folder, home]) {
-			await mkdir(owned);
-			await chown(owned, NOBODY, NOBODY);
-		}
-		await chmod(scratch, 0o755);
-		const port = await freePort();
-		const command = spawn(
-			'setpriv',
-			['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', TSX, 'scripts/classroom.mts', '--learners', '2', '--port', String(port), '--folder', folder],
-			// A process group of its own, as a command typed in a terminal has.
-			{cwd: PROJECT_ROOT, env: {PATH: process.env['PATH'], HOME: home, LANG: 'C.UTF-8'}, detached: true},
-		);
-		onTestFinished(() => {
-			if (command.exitCode === null) command.kill('SIGKILL');
-			spawnSync('pkill', ['-KILL', '-u', String(NOBODY)]);
-		});
-		let printed = '';
-		command.stdout.on('data', (data: Buffer) => (printed += data.toString()));
-		command.stderr.on('data', (data: Buffer) => (printed += data.toString()));
+		const {command, folder, printed} = await classroomAsNobody(2);
 		const ready = /^classroom on (http:\S+)\nlearners: (.+)\nshared password \(a local trial only, not for real use\): (\S+)\nnot root: every learner's server runs as this user/m;
 		const [, url, learners, password] = await waitUntil(
 			() => {
-				if (command.exitCode !== null) throw new Error(`npm run classroom exited with ${command.exitCode}: ${printed}`);
-				return ready.exec(printed);
+				if (command.exitCode !== null) throw new Error(`npm run classroom exited with ${command.exitCode}: ${printed()}`);
+				return ready.exec(printed());
 			},
 			{timeoutMs: 60_000, intervalMs: 100, what: 'the classroom\'s ready lines'},
 		);
@@ -155,8 +179,7 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classro
 			expect([picture.size, picture.uid]).toEqual([70057, NOBODY]);
 		}
 
-		// Ctrl-C as a terminal sends it, to the whole process group: tsx and its child both get a SIGINT, and
-		// the child one more from tsx; the second must not cut the stopping short.
+		// Ctrl-C as a terminal sends it: a SIGINT to the whole process group, tsx and its child both.
 		const exited = new Promise<number | null>((resolve) => command.once('exit', (code) => resolve(code)));
 		process.kill(-command.pid!, 'SIGINT');
 		expect(await exited).toBe(0);
@@ -167,34 +190,11 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classro
 	}, 300_000);
 
 	test('a command killed outright (SIGKILL, no chance to clean up) still leaves no hub running', async () => {
-		const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-classroom-killed-'));
-		onTestFinished(() => rm(scratch, {recursive: true, force: true}));
-		const folder = path.join(scratch, 'classroom');
-		await mkdir(folder);
-		await chown(folder, NOBODY, NOBODY);
-		await chmod(scratch, 0o755);
-		const command = spawn(
-			'setpriv',
-			['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', TSX, 'scripts/classroom.mts', '--learners', '1', '--port', String(await freePort()), '--folder', folder],
-			{cwd: PROJECT_ROOT, env: {PATH: process.env['PATH'], HOME: scratch, LANG: 'C.UTF-8'}, detached: true},
-		);
-		onTestFinished(() => {
-			spawnSync('pkill', ['-KILL', '-u', String(NOBODY)]);
-		});
-		let printed = '';
-		command.stdout.on('data', (data: Buffer) => (printed += data.toString()));
-		await waitUntil(() => printed.includes('classroom on '), {timeoutMs: 60_000, what: 'the classroom to be ready'});
+		const {command, printed} = await classroomAsNobody(1);
+		await waitUntil(() => printed().includes('classroom on '), {timeoutMs: 60_000, what: 'the classroom to be ready'});
 		const hubs = (): string => spawnSync('pgrep', ['-u', String(NOBODY), '-f', 'jupyterhub|configurable-http-proxy'], {encoding: 'utf8'}).stdout.trim();
 		expect(hubs()).not.toBe('');
 		process.kill(-command.pid!, 'SIGKILL');
 		await waitUntil(() => hubs() === '', {timeoutMs: 15_000, what: 'the hub and its proxy to stop'});
 	}, 120_000);
-
-	let browser: Browser;
-	beforeAll(async () => {
-		browser = await launchChromium();
-	});
-	afterAll(async () => {
-		await browser?.close();
-	});
 });
