@@ -7,26 +7,16 @@
 // usage: node kernel-guardian.cjs KERNEL_PID FOLDER TAG
 'use strict';
 const {rmSync} = require('node:fs');
+const {whenGuardedProcessDies} = require('../support/guardian-pipe.cjs');
 const {killTaggedProcesses} = require('./tagged-processes.cjs');
 
 const [kernelPid, folder, tag] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
-let done = false;
-process.stdin.on('data', (data) => {
-	if (String(data).includes('done')) done = true;
-});
-const onRunnerGone = () => {
-	if (!done) {
-		try {
-			process.kill(-kernelPid, 'SIGKILL');
-		} catch {
-			// The group is gone already.
-		}
-		if (tag) killTaggedProcesses(tag);
-		if (folder) rmSync(folder, {recursive: true, force: true});
+whenGuardedProcessDies(() => {
+	try {
+		process.kill(-kernelPid, 'SIGKILL');
+	} catch {
+		// The group is gone already.
 	}
-	process.exit(0);
-};
-process.stdin.on('end', onRunnerGone);
-process.stdin.on('close', onRunnerGone);
-process.stdin.on('error', onRunnerGone);
-process.stdin.resume();
+	if (tag) killTaggedProcesses(tag);
+	if (folder) rmSync(folder, {recursive: true, force: true});
+});
