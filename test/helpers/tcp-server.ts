@@ -1,5 +1,7 @@
 import * as net from 'node:net';
 import {setTimeout as sleep} from 'node:timers/promises';
+import {kernelQueues} from '../../lib/client/kernel-queues';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 import {onTestFinished} from 'vitest';
 
 /** A loopback TCP server for one test, closed (with every connection) when the test finishes. */
@@ -68,8 +70,9 @@ export function startBurstServer(bursts: readonly Burst[], ending: Ending = 'clo
 			}
 			if (ending === 'close') socket.end();
 			if (ending === 'reset') {
-				// A reset that overtakes the last write reaches the client as a plain end of stream, not an error.
-				await sleep(20);
+				// A reset that overtakes the last write reaches the client as a plain end of stream, not an error:
+				// reset only once the client's kernel has acknowledged every byte.
+				await waitUntil(() => kernelQueues(socket.localPort!, socket.remotePort!)?.sendQueue === 0, {timeoutMs: 5000, intervalMs: 5, what: 'the client to acknowledge the last write'});
 				socket.resetAndDestroy();
 			}
 		});
