@@ -1,3 +1,4 @@
+import {availableParallelism} from 'node:os';
 import {defineConfig} from 'vitest/config';
 
 export default defineConfig({
@@ -7,10 +8,10 @@ export default defineConfig({
 		exclude: ['test/browser/**', 'test/classroom/**', 'node_modules/**'],
 		// Real servers and real kernels on a noisy 2-core machine: generous limits, no timed assertions.
 		testTimeout: 60_000,
-		// Three files at once on two cores: much of a file's time is spent waiting (paced sockets, a sleeping
-		// reader, kernels starting), so a third worker fills it. Four made cells miss their time limits
-		// (npm test: 450 s with one worker, 234 s with three, measured on this 2-core machine).
-		maxWorkers: 3,
+		// One file more than there are cores: much of a file's time is spent waiting (paced sockets, a sleeping
+		// reader, kernels starting), and the extra worker fills it. On this 2-core machine: 450 s with one
+		// worker, 234 s with three; four made cells miss their time limits.
+		maxWorkers: availableParallelism() + 1,
 		hookTimeout: 60_000,
 		// The plain "N passed, N failed" line lets CI count tests whatever the runner's own summary looks like.
 		reporters: ['default', './test/helpers/summary-reporter.mts'],
