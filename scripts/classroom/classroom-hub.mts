@@ -106,7 +106,8 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 	closeSync(log); // The hub has its own copy.
 	const guardian = startHubGuardian(hub.pid!);
 	const exited = new Promise<void>((resolve) => hub.once('exit', () => resolve()));
-	const host = settings.ip === '0.0.0.0' || settings.ip === '' ? '127.0.0.1' : settings.ip;
+	// Listening on every interface includes loopback, which is where this process reaches it.
+	const host = settings.ip === '0.0.0.0' ? '127.0.0.1' : settings.ip === '::' ? '::1' : settings.ip;
 	const url = `http://${host.includes(':') ? `[${host}]` : host}:${settings.port}`;
 
 	const stop = async (): Promise<{leftByHub: number[]}> => {

@@ -31,6 +31,22 @@ test.runIf(REQUIRED && missing.length > 0)('JupyterHub, Jupyter Notebook and Chr
 	expect.fail(`REQUIRE_BROWSER=1 but ${missing.join(', ')} missing: apt-get install jupyterhub jupyter-notebook chromium`);
 });
 
+/** A learner of their own (a fresh browser context) logs in at `hubUrl` and runs notebook 2 in their lesson folder. */
+async function notebook2As(browser: Browser, hubUrl: string, learner: string, password: string): Promise<NotebookRun> {
+	const page = await logIn(browser, hubUrl, learner, password);
+	const run = await runNotebookInPage(page, hubUrl, learner, 'lesson/notebooks/02-retrieve-image.ipynb');
+	await page.context().close();
+	return run;
+}
+
+/** What every learner must see: the chapter's first run, its header length and the picture, and no error. */
+function expectTheFirstRun(run: NotebookRun): void {
+	expect(run.unexpectedErrors).toEqual([]);
+	expect(firstLoopReads(run.cellOutputs)).toEqual(BOOK_RUN_1_SIZES);
+	expect(run.text).toContain('Header length 240');
+	expect(run.picture).toEqual([true, 640, 480]);
+}
+
 describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one machine`, () => {
 	let classroom: Classroom;
 	let browser: Browser;
@@ -54,19 +70,12 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 	test('every learner logs in at the same moment, runs notebook 2, and sees the first run\'s 46 reads and the picture', async () => {
 		const results = await Promise.all(
 			classroom.learners.map(async (learner) => {
-				const page = await logIn(browser, classroom.url, learner, classroom.password);
-				const run = await runNotebookInPage(page, classroom.url, learner, 'lesson/notebooks/02-retrieve-image.ipynb');
+				const run = await notebook2As(browser, classroom.url, learner, classroom.password);
 				runs.set(learner, run);
-				await page.context().close();
 				return run;
 			}),
 		);
-		for (const run of results) {
-			expect(run.unexpectedErrors).toEqual([]);
-			expect(firstLoopReads(run.cellOutputs)).toEqual(BOOK_RUN_1_SIZES);
-			expect(run.text).toContain('Header length 240');
-			expect(run.picture).toEqual([true, 640, 480]);
-		}
+		for (const run of results) expectTheFirstRun(run);
 	}, 400_000);
 
 	test('each learner worked in a folder of their own that no other learner can enter, and the project stayed as it was', () => {
@@ -161,19 +170,8 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classro
 			{timeoutMs: 60_000, intervalMs: 100, what: 'the classroom\'s ready lines'},
 		);
 
-		const runs = await Promise.all(
-			learners!.split(', ').map(async (learner) => {
-				const page = await logIn(browser, url!, learner, password!);
-				const run = await runNotebookInPage(page, url!, learner, 'lesson/notebooks/02-retrieve-image.ipynb');
-				await page.context().close();
-				return run;
-			}),
-		);
-		for (const run of runs) {
-			expect(run.unexpectedErrors).toEqual([]);
-			expect(firstLoopReads(run.cellOutputs)).toEqual(BOOK_RUN_1_SIZES);
-			expect(run.picture).toEqual([true, 640, 480]);
-		}
+		const runs = await Promise.all(learners!.split(', ').map((learner) => notebook2As(browser, url!, learner, password!)));
+		for (const run of runs) expectTheFirstRun(run);
 		for (const learner of learners!.split(', ')) {
 			const picture = statSync(path.join(folder, 'learners', learner, 'lesson', 'notebooks', 'stuff.jpg'));
 			expect([picture.size, picture.uid]).toEqual([70057, NOBODY]);
