@@ -12,7 +12,7 @@ import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
 import {installJupyterConfig} from '../support/jupyter-env.mjs';
 import {waitUntil} from '../support/wait-until.js';
-import {hubConfig} from './hub-config.mjs';
+import {hubConfig, installLearnerJupyterConfig} from './hub-config.mjs';
 import {ensureAccount, learnerNames} from './learner-accounts.mjs';
 
 export const JUPYTERHUB = '/usr/bin/jupyterhub';
@@ -74,6 +74,7 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 	await chmod(jupyterPath, 0o755);
 	await installKernelSpec(jupyterPath);
 	await installJupyterConfig(jupyterConfigPath);
+	await installLearnerJupyterConfig(jupyterConfigPath);
 	const [port, hubPort, proxyApiPort] = await freePorts(3);
 	const password = options.password ?? randomBytes(9).toString('base64url');
 	const settings = {

@@ -1,4 +1,5 @@
 /** The jupyterhub_config.py of a classroom on one machine: who may log in, where each learner works, which kernel. */
+import {mkdir, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 
@@ -7,6 +8,22 @@ export const SEED_LEARNER_FOLDER = path.join(PROJECT_ROOT, 'scripts', 'classroom
 
 /** The teacher's own additions to the hub's configuration, in the classroom's folder; never written by the project. */
 export const LOCAL_CONFIG_NAME = 'jupyterhub_config.local.py';
+
+/**
+ * The learners' Jupyter settings, read from their JUPYTER_CONFIG_PATH: kernels on Unix sockets (Jupyter's
+ * ipc transport) in a folder only the learner can enter, not on loopback TCP ports, which every user of the
+ * machine can connect to. For the classic Notebook the classroom runs, and for jupyter_server should a
+ * teacher switch to JupyterLab; both start kernels with jupyter_client's KernelManager.
+ */
+export const LEARNER_JUPYTER_CONFIG = {KernelManager: {transport: 'ipc'}};
+
+/** Writes LEARNER_JUPYTER_CONFIG into `configFolder` (the learners' JUPYTER_CONFIG_PATH). */
+export async function installLearnerJupyterConfig(configFolder: string): Promise<void> {
+	await mkdir(configFolder, {recursive: true});
+	for (const app of ['jupyter_notebook_config.json', 'jupyter_server_config.json']) {
+		await writeFile(path.join(configFolder, app), `${JSON.stringify(LEARNER_JUPYTER_CONFIG, null, 1)}\n`);
+	}
+}
 
 export interface HubSettings {
 	/** Where the hub listens: 127.0.0.1 unless asked otherwise. */
@@ -42,7 +59,7 @@ export function hubConfig(settings: HubSettings): string {
 		path: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
 	};
 	return `# Written by npm run classroom at every start: put your own settings in ${LOCAL_CONFIG_NAME} beside it, read last.
-import json, os, pwd, subprocess
+import json, os, pwd, shutil, subprocess, tempfile
 
 settings = json.loads(${JSON.stringify(JSON.stringify(values))})
 c = get_config()  # noqa: F821 (JupyterHub defines it)
@@ -87,8 +104,13 @@ c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 300
 
 
-def seed_lesson(spawner):
-    """Gives the learner their own copy of the lesson at first login, made as the learner."""
+# Each running server's runtime folder (see prepare_learner), removed when the server stops.
+runtime_folders = {}
+
+
+def prepare_learner(spawner):
+    """Gives the learner their own copy of the lesson at first login, made as the learner, and a fresh
+    runtime folder for this server."""
     name = spawner.user.name
     home = settings["homeTemplate"].replace("{username}", name)
     run_as = {}
@@ -98,9 +120,26 @@ def seed_lesson(spawner):
     else:
         os.makedirs(home, mode=0o700, exist_ok=True)
     subprocess.run(["sh", settings["seed"], settings["project"], os.path.join(home, "lesson")], check=True, cwd="/", **run_as)
+    # The learners' kernels use Jupyter's ipc transport (their JUPYTER_CONFIG_PATH says so), whose sockets
+    # lie beside each connection file, in the server's runtime folder. Jupyter's default one, in the
+    # learner's home deep in the classroom's folder, is too long a path for a Unix socket (107 bytes at
+    # most); a folder of mkdtemp's (mode 700) in /tmp, the learner's own, is short and as private.
+    runtime = tempfile.mkdtemp(prefix="jupyter-runtime-")
+    if settings["separateUsers"]:
+        os.chown(runtime, account.pw_uid, account.pw_gid)
+    runtime_folders[spawner] = runtime
+    spawner.environment = {**spawner.environment, "JUPYTER_RUNTIME_DIR": runtime}
 
 
-c.Spawner.pre_spawn_hook = seed_lesson
+def remove_runtime_folder(spawner):
+    """Removes the runtime folder prepare_learner made for the server that stopped."""
+    runtime = runtime_folders.pop(spawner, None)
+    if runtime:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+c.Spawner.pre_spawn_hook = prepare_learner
+c.Spawner.post_stop_hook = remove_runtime_folder
 
 # The teacher's own settings, read last so that they win: a real authenticator, HTTPS, limits.
 local_config = os.path.join(settings["folder"], "${LOCAL_CONFIG_NAME}")

@@ -12,7 +12,6 @@ import {randomUUID} from 'node:crypto';
 import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import * as zmq from 'zeromq';
-import {freePorts} from '../support/free-ports.mjs';
 import type {KernelSpec} from './kernelspec.mjs';
 import {iopubMessage} from './iopub.mjs';
 import {type JupyterMessage, MessageCodec} from './wire.mjs';
@@ -39,16 +38,27 @@ export interface KernelStartOptions {
 	startTimeoutMs?: number;
 	/** Start the kernel as this user and group (the runner must be root), for code that is not trusted. */
 	user?: {uid: number; gid: number};
+	/** Start it inside a sandbox instead (see KernelLauncher). */
+	launcher?: KernelLauncher;
+}
+
+/**
+ * Something a kernel runs inside (a grading sandbox): it turns the kernel's command into its own, with
+ * `env` as the kernel's whole environment and the connection folder bound in. It writes
+ * `{"child-pid": N}` on file descriptor 3 (bubblewrap's --info-fd): the kernel's own pid, where interrupts
+ * go, since the launcher passes no signal on.
+ */
+export interface KernelLauncher {
+	/** Whom the kernel runs as: its connection folder is theirs. */
+	readonly kernelUser: {uid: number; gid: number};
+	kernelCommand(argv: readonly string[], env: Readonly<Record<string, string>>, connectionFolder: string, cwd: string): string[];
 }
 
 /** Thrown when a kernel cannot be started or stops answering. */
 export class KernelError extends Error {}
 
-/** A kernel could not bind one of the ports chosen for it; start() tries again on fresh ones. */
-class PortTakenError extends KernelError {}
-
-/** How many times start() tries, when the ports chosen for a kernel are taken before it binds them. */
-const START_ATTEMPTS = 3;
+/** The longest path a Unix socket can have (sun_path, 108 bytes with its terminating zero, on Linux). */
+const MAX_SOCKET_PATH_BYTES = 107;
 
 interface Pending {
 	onOutput: (message: JupyterMessage) => void;
@@ -81,6 +91,9 @@ export class Kernel {
 	/** Every request sent, by msg_id; iopub messages are routed to them, late ones included. */
 	readonly #requests = new Map<string, Pending>();
 	readonly #sendQueues = new Map<zmq.Dealer, Promise<void>>();
+	/** Whether the kernel runs inside a launcher; then #kernelPid is its own pid, once the launcher said it. */
+	#launched = false;
+	#kernelPid: number | undefined;
 	/** The kernel's own stdout and stderr (tslab's logs), last 16 KiB, for failure reports. */
 	#log = '';
 	#exit: string | undefined;
@@ -111,62 +124,64 @@ export class Kernel {
 	}
 
 	/**
-	 * Starts the kernel in `cwd` and resolves once it answers kernel_info and iopub is connected. The ports
-	 * were free when chosen, but another program (another kernel starting at the same moment, say) can take
-	 * one before the kernel binds it; then the kernel is started again on fresh ports.
+	 * Starts the kernel in `cwd` and resolves once it answers kernel_info and iopub is connected. Its
+	 * channels are Unix sockets (Jupyter's ipc transport) in a folder of its own, not loopback TCP ports,
+	 * which every local user could connect to: the folder (mode 700, from mkdtemp) keeps everyone else out.
+	 * The connection file and the sockets share that one folder, so that a sandbox can mount it whole.
 	 */
 	static async start(spec: KernelSpec, options: KernelStartOptions): Promise<Kernel> {
-		for (let attempt = 1; ; attempt++) {
-			try {
-				return await Kernel.#startOnce(spec, options);
-			} catch (error) {
-				if (!(error instanceof PortTakenError) || attempt === START_ATTEMPTS) throw error;
-			}
-		}
-	}
-
-	static async #startOnce(spec: KernelSpec, options: KernelStartOptions): Promise<Kernel> {
 		const folder = await mkdtemp(path.join(tmpdir(), 'lesson-kernel-'));
-		const ports = await freePorts(5);
+		// Jupyter's ipc endpoints are the files `{ip}-{port}`: here <folder>/kernel-1 ... kernel-5.
+		const ip = path.join(folder, 'kernel');
+		const endpoint = (port: number): string => `ipc://${ip}-${port}`;
+		if (Buffer.byteLength(`${ip}-5`) > MAX_SOCKET_PATH_BYTES) {
+			await rm(folder, {recursive: true, force: true});
+			throw new KernelError(`the kernel's socket path ${ip}-5 is longer than ${MAX_SOCKET_PATH_BYTES} bytes: set TMPDIR to a shorter folder`);
+		}
 		const key = randomUUID();
 		const tag = randomUUID();
 		const connection = {
-			transport: 'tcp',
-			ip: '127.0.0.1',
-			shell_port: ports[0],
-			iopub_port: ports[1],
-			stdin_port: ports[2],
-			control_port: ports[3],
-			hb_port: ports[4],
+			transport: 'ipc',
+			ip,
+			shell_port: 1,
+			iopub_port: 2,
+			stdin_port: 3,
+			control_port: 4,
+			hb_port: 5,
 			key,
 			signature_scheme: 'hmac-sha256',
 			kernel_name: spec.name,
 		};
 		const connectionFile = path.join(folder, 'connection.json');
 		await writeFile(connectionFile, JSON.stringify(connection), {mode: 0o600});
-		// Another user's kernel must read its connection file; nobody else may.
-		if (options.user) for (const owned of [folder, connectionFile]) await chown(owned, options.user.uid, options.user.gid);
-		const argv = spec.argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile));
+		// Another user's kernel must read its connection file and make its sockets there; nobody else may.
+		const {launcher} = options;
+		const owner = launcher?.kernelUser ?? options.user;
+		if (owner) for (const owned of [folder, connectionFile]) await chown(owned, owner.uid, owner.gid);
+		const kernelArgv = spec.argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile));
+		// The tag finds the processes cell code starts even when they leave the group (see tagged-processes.cjs).
+		const env = {...spec.env, [TAG_VARIABLE]: tag};
+		const argv = launcher ? launcher.kernelCommand(kernelArgv, env, folder, options.cwd) : kernelArgv;
 		const child = spawn(argv[0]!, argv.slice(1), {
 			cwd: options.cwd,
 			// Its own process group, so that killing the group also ends whatever cell code started.
 			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			...(options.user ? {uid: options.user.uid, gid: options.user.gid} : {}),
-			// The tag finds the processes cell code starts even when they leave the group (see tagged-processes.cjs).
-			env: {...process.env, ...spec.env, [TAG_VARIABLE]: tag},
+			stdio: launcher ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+			// A launcher starts as the runner (a sandbox is made by root) and drops to the kernel's user itself.
+			...(options.user && !launcher ? {uid: options.user.uid, gid: options.user.gid} : {}),
+			env: {...process.env, ...env},
 		});
 		const guardian = child.pid === undefined ? undefined : startGuardian(child.pid, folder, tag, spec.env);
 		const kernel = new Kernel(child, key, folder, tag, guardian);
 		Kernel.#running.add(kernel);
+		if (launcher) kernel.#readKernelPid(child);
 		child.once('error', (error) => {
 			kernel.#exit = `could not be started: ${error.message}`;
 		});
 		try {
-			const endpoint = (port: number | undefined): string => `tcp://127.0.0.1:${port}`;
-			kernel.#shell.connect(endpoint(ports[0]));
-			kernel.#iopub.connect(endpoint(ports[1]));
-			kernel.#control.connect(endpoint(ports[3]));
+			kernel.#shell.connect(endpoint(connection.shell_port));
+			kernel.#iopub.connect(endpoint(connection.iopub_port));
+			kernel.#control.connect(endpoint(connection.control_port));
 			kernel.#listen(kernel.#shell);
 			kernel.#listen(kernel.#control);
 			kernel.#listen(kernel.#iopub);
@@ -237,7 +252,12 @@ export class Kernel {
 
 	/** Interrupts the running cell with SIGINT, as Jupyter does for kernelspecs without interrupt_mode. */
 	interrupt(): void {
-		if (!this.#exit) this.#child.kill('SIGINT');
+		if (this.#exit) return;
+		// Inside a launcher, the signal goes to the kernel itself; until its pid is known, nowhere (a SIGINT
+		// to the launcher would end it, and the kernel with it).
+		if (this.#launched) {
+			if (this.#kernelPid !== undefined) process.kill(this.#kernelPid, 'SIGINT');
+		} else this.#child.kill('SIGINT');
 	}
 
 	/**
@@ -289,6 +309,19 @@ export class Kernel {
 		this.#guardian?.stdin?.end('done\n');
 	}
 
+	/** Reads the launcher's `{"child-pid": N}` from file descriptor 3. */
+	#readKernelPid(child: ChildProcess): void {
+		this.#launched = true;
+		let text = '';
+		const info = child.stdio[3] as NodeJS.ReadableStream | null;
+		info?.on('data', (data: Buffer) => {
+			text += data.toString();
+			const pid = /"child-pid":\s*(\d+)/.exec(text)?.[1];
+			if (pid !== undefined) this.#kernelPid = Number(pid);
+		});
+		info?.on('error', () => {});
+	}
+
 	async #waitUntilReady(timeoutMs: number): Promise<void> {
 		// Early iopub messages can be lost while the subscription is being set up, so repeat kernel_info
 		// until one of them is seen going idle on iopub: then iopub is surely connected. Every request
@@ -300,8 +333,6 @@ export class Kernel {
 		try {
 			while (!ready && Date.now() < deadline) {
 				if (this.#exit) throw new KernelError(`the kernel ${this.#exit} while starting\n${this.#log}`);
-				// tslab does not exit when it cannot bind a port: it only logs it, and would never answer.
-				if (this.#log.includes('EADDRINUSE')) throw new PortTakenError(`a port of the kernel was taken before it could bind it\n${this.#log}`);
 				const request = this.#codec.create('kernel_info_request', {});
 				const pending: Pending = {onOutput: () => {}, idle: false};
 				pending.settle = () => {

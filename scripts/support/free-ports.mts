@@ -2,8 +2,8 @@ import * as net from 'node:net';
 
 /**
  * `count` loopback ports that were free a moment ago (each bound to port 0, noted, released). Another
- * program could take one in between: a kernel is then started again on fresh ports (Kernel.start); for nginx
- * and Jupyter started here the risk is accepted.
+ * program could take one in between; for the servers started here (nginx, Jupyter, the classroom's hub)
+ * the risk is accepted.
  */
 export async function freePorts(count: number): Promise<number[]> {
 	const servers = await Promise.all(

@@ -1,7 +1,7 @@
 /**
  * The classroom as its learners meet it: JupyterHub on loopback, several learners logging in at once in
  * headless Chromium, each running notebook 2 in their own copy of the lesson, each getting the chapter's
- * first run and the picture; and each learner's folder theirs alone.
+ * first run and the picture; and each learner's folder, and kernels, theirs alone.
  */
 import {type ChildProcessWithoutNullStreams, spawn, spawnSync} from 'node:child_process';
 import {existsSync, statSync} from 'node:fs';
@@ -18,6 +18,7 @@ import {freePort} from '../../scripts/support/free-ports.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 import {JUPYTER_NOTEBOOK} from '../browser/jupyter-server.mjs';
+import {socketInodes, tcpSockets, unixListeners} from '../helpers/process-sockets.js';
 
 const missing = [JUPYTERHUB, JUPYTER_NOTEBOOK, CHROMIUM].filter((program) => !existsSync(program));
 const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
@@ -103,9 +104,29 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 		expect(changed.stdout).toBe('');
 	});
 
+	/** The folders the learners' kernels had their sockets in, for the check that stopping removes them. */
+	const socketFolders: string[] = [];
+
+	test.runIf(process.getuid?.() === 0)('each learner\'s kernel listens on no TCP port, only on Unix sockets in a folder that learner alone can enter', () => {
+		for (const learner of classroom.learners) {
+			const kernels = spawnSync('pgrep', ['-u', learner, '-f', 'tslab kernel'], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean).map(Number);
+			expect(kernels.length, learner).toBeGreaterThan(0);
+			const inodes = socketInodes(kernels);
+			expect(tcpSockets(inodes)).toEqual([]);
+			const sockets = unixListeners(inodes);
+			expect(sockets).toHaveLength(5 * kernels.length);
+			for (const folder of new Set(sockets.map((socket) => path.dirname(socket)))) {
+				const {mode, uid} = statSync(folder);
+				expect([mode & 0o777, uid]).toEqual([0o700, lookUpAccount(learner)!.uid]);
+				socketFolders.push(folder);
+			}
+		}
+	});
+
 	test.runIf(process.getuid?.() === 0)('stopping the hub stops every learner\'s server and kernels, with nothing left to kill', async () => {
 		const {leftByHub} = await classroom.stop();
 		expect(leftByHub).toEqual([]);
+		expect(socketFolders.filter((folder) => existsSync(folder))).toEqual([]);
 	});
 });
 
