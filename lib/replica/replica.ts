@@ -4,7 +4,7 @@ import {ListenError} from '../errors';
 import {type ConnectionLog, end, newLog} from './connection-log';
 import {serveConnection} from './connection';
 import {type LinkModel, type LinkOption, linkModel} from './link-profiles';
-import {resourceTable} from './resources';
+import {type Resource, resourceTable} from './resources';
 import {MAX_TIMER_MS} from '../timer-limit';
 
 /** Options for `startReplica`. */
@@ -28,6 +28,11 @@ export interface ReplicaOptions {
 	keepLogs?: number;
 	/** Called with a connection's log once the connection has closed. */
 	onConnectionClosed?: (log: ConnectionLog) => void;
+	/**
+	 * What it serves, by exact path. Default: the chapter's files (`resourceTable()`). The grader's judge
+	 * serves files of its own making, so that a submission cannot know their bytes before it reads them.
+	 */
+	resources?: ReadonlyMap<string, Resource>;
 }
 
 /** A running replica of data.pr4e.org. */
@@ -60,7 +65,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 	};
 	const keepLogs = wholeNumber('keepLogs', options.keepLogs ?? 1000, 0);
 	if (options.port !== undefined) wholeNumber('port', options.port, 0, 65535);
-	const resources = resourceTable();
+	const resources = options.resources ?? resourceTable();
 	const logs: ConnectionLog[] = [];
 	const open = new Set<net.Socket>();
 	let idleWaiters: Array<() => void> = [];

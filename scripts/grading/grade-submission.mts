@@ -1,17 +1,21 @@
 /**
  * Grading one submitted exercises notebook: its code cells (tagged `exercise-N`) are put into a fresh copy
- * of notebooks/04-exercises.ipynb, so that only the project's own check cells judge them, and that copy
- * runs in a sandbox folder of its own, as a user of its own when the grader is root.
+ * of notebooks/04-exercises.ipynb, and that copy runs in a sandbox (sandbox.mts) beside the grader's judge.
+ * The grade is the judge's verdicts, decided from what its own replicas sent and saw: nothing the
+ * submission prints, returns or patches in its kernel can make a PASS of its own.
  */
-import type {ICodeCell, IOutput, IStream} from '@jupyterlab/nbformat';
-import {chown, cp, mkdir, readdir, rm, writeFile} from 'node:fs/promises';
-import {statSync} from 'node:fs';
+import type {ICodeCell, IOutput} from '@jupyterlab/nbformat';
+import {cp, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
+import {JUDGE_VARIABLE} from '../../lib/lesson/judge-client.js';
+import {startJudge} from '../../lib/lesson/judge.js';
+import type {KernelLauncher} from '../notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from '../notebook-runner/notebook-file.mjs';
-import {joinText} from '../notebook-runner/outputs.mjs';
 import {type CellFailure, runNotebook} from '../notebook-runner/run-notebook.mjs';
+import {GradingSandbox, type JudgeLine, type SandboxLimits} from './sandbox.mjs';
+import type {SandboxTools} from './sandbox-tools.mjs';
 
 export const EXERCISES_TEMPLATE = path.join(PROJECT_ROOT, 'notebooks', '04-exercises.ipynb');
 export const EXERCISE_NUMBERS = [1, 2, 3, 4, 5] as const;
@@ -20,7 +24,7 @@ export const EXERCISE_NUMBERS = [1, 2, 3, 4, 5] as const;
 export interface ExerciseGrade {
 	readonly exercise: number;
 	readonly verdict: 'PASS' | 'FAIL';
-	/** Why, in the check's words: the first ✗ line, or what went wrong around the check. */
+	/** Why, in the judge's words (its first ✗ line), or what went wrong around the check. */
 	readonly why: string;
 }
 
@@ -41,57 +45,55 @@ export interface GradeLimits {
 	readonly maxOutputChars: number;
 	/** The most memory the kernel's JavaScript heap may use, in MiB. */
 	readonly heapMiB: number;
-	/** Run each submission's kernel as a user of its own (needs root, and a project other users may reach). */
-	readonly ownUsers: boolean;
+	/** What bounds the sandbox's processes together. */
+	readonly sandbox: SandboxLimits;
 }
 
-/**
- * Whether kernels can run as users of their own: the grader is root, and every folder above the project lets
- * other users through (a project in a private home folder does not, and its kernels could not start).
- */
-export function canUseOwnUsers(): boolean {
-	if (process.getuid?.() !== 0) return false;
-	for (let folder = PROJECT_ROOT; ; folder = path.dirname(folder)) {
-		if ((statSync(folder).mode & 0o001) === 0) return false;
-		if (path.dirname(folder) === folder) return true;
-	}
+/** Where submissions run: in sandboxes (the tools, and a root-only folder to make them in), or, unprotected, as the grader. */
+export type Isolation = {readonly kind: 'sandbox'; readonly tools: SandboxTools; readonly parent: string} | {readonly kind: 'none'; readonly parent: string};
+
+/** What one verdict of the judge says, checked: the judge is ours, but its line crossed a process boundary. */
+interface Verdict {
+	readonly exercise: number;
+	readonly passed: boolean;
+	readonly lines: readonly string[];
 }
 
-/** The first uid handed to graded kernels when the grader runs as root: each submission gets its own. */
-const FIRST_SANDBOX_UID = 61_000;
+function asVerdict(value: unknown): Verdict | undefined {
+	const candidate = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+	const {exercise, passed, lines} = candidate;
+	if (typeof exercise !== 'number' || typeof passed !== 'boolean' || !Array.isArray(lines) || !lines.every((line) => typeof line === 'string')) return undefined;
+	return {exercise, passed, lines: lines as string[]};
+}
 
-/**
- * Grades `file` in `sandbox` (a fresh folder; removed afterwards). `slot` picks the user id, so that
- * submissions graded at the same time cannot touch each other's files.
- */
-export async function gradeSubmission(student: string, file: string, sandbox: string, slot: number, limits: GradeLimits): Promise<SubmissionGrade> {
+/** The grade of a submission that could not be run: every exercise failed, for `problem`. */
+export function failedGrade(student: string, file: string, problem: string, durationMs: number): SubmissionGrade {
+	return {student, file, exercises: EXERCISE_NUMBERS.map((exercise) => ({exercise, verdict: 'FAIL', why: problem})), problem, executed: undefined, durationMs};
+}
+
+/** Grades `graded` (the template with the submission's code) in a sandbox, or unprotected. */
+export async function gradeSubmission(student: string, file: string, graded: Notebook, isolation: Isolation, limits: GradeLimits): Promise<SubmissionGrade> {
 	const started = Date.now();
-	const failed = (problem: string): SubmissionGrade => ({
-		student,
-		file,
-		exercises: EXERCISE_NUMBERS.map((exercise) => ({exercise, verdict: 'FAIL', why: problem})),
-		problem,
-		executed: undefined,
-		durationMs: Date.now() - started,
+	const verdicts = new Map<number, Verdict>();
+	const keep = (line: JudgeLine): void => {
+		const verdict = 'verdict' in line ? asVerdict(line.verdict) : undefined;
+		if (verdict && !verdicts.has(verdict.exercise)) verdicts.set(verdict.exercise, verdict);
+	};
+	const spec = projectKernelSpec('tslab');
+	const kernelEnv = (judgePort: number): Record<string, string> => ({
+		...spec.env,
+		NODE_OPTIONS: `--max-old-space-size=${limits.heapMiB}`,
+		[JUDGE_VARIABLE]: `127.0.0.1:${judgePort}`,
 	});
-	let graded: Notebook;
-	try {
-		graded = withSubmittedCode(await readNotebook(EXERCISES_TEMPLATE), await readNotebook(file));
-	} catch (error) {
-		return failed(`could not be read: ${(error as Error).message}`);
-	}
-	try {
-		const notebookFile = await prepareSandbox(sandbox, graded);
-		const user = limits.ownUsers ? {uid: FIRST_SANDBOX_UID + slot, gid: FIRST_SANDBOX_UID + slot} : undefined;
-		if (user) await chownTree(sandbox, user.uid, user.gid);
-		const spec = projectKernelSpec('tslab');
+	const run = async (notebookFile: string, env: Record<string, string>, launcher: KernelLauncher | undefined): Promise<SubmissionGrade> => {
+		await writeFile(notebookFile, `${JSON.stringify(graded, null, 1)}\n`);
 		const result = await runNotebook(notebookFile, {
 			keepGoing: true,
 			cellTimeoutMs: limits.cellTimeoutMs,
 			notebookTimeoutMs: limits.notebookTimeoutMs,
 			maxOutputChars: limits.maxOutputChars,
-			kernelSpec: {...spec, env: {...spec.env, NODE_OPTIONS: `--max-old-space-size=${limits.heapMiB}`}},
-			...(user ? {kernelUser: user} : {}),
+			kernelSpec: {...spec, env},
+			...(launcher ? {kernelLauncher: launcher} : {}),
 		});
 		const fatal = result.failures.find((failure) => !['error', 'missing-error', 'timeout'].includes(failure.kind));
 		const timeouts = result.failures.filter((failure) => failure.kind === 'timeout');
@@ -99,16 +101,40 @@ export async function gradeSubmission(student: string, file: string, sandbox: st
 		return {
 			student,
 			file,
-			exercises: EXERCISE_NUMBERS.map((exercise) => gradeExercise(result.notebook, exercise, result.failures)),
+			exercises: EXERCISE_NUMBERS.map((exercise) => gradeExercise(exercise, verdicts.get(exercise), result.notebook, result.failures)),
 			problem,
 			executed: result.notebook,
 			durationMs: Date.now() - started,
 		};
-	} catch (error) {
-		return failed(`could not be run: ${(error as Error).message}`);
-	} finally {
-		await rm(sandbox, {recursive: true, force: true});
+	};
+	const failed = (problem: string): SubmissionGrade => failedGrade(student, file, problem, Date.now() - started);
+
+	if (isolation.kind === 'none') {
+		// Unprotected: the judge in this process, the kernel as the grader's user in a folder inside the project.
+		const judge = await startJudge({onVerdict: (verdict) => keep({verdict})});
+		const folder = await mkdtemp(path.join(isolation.parent, 'submission-'));
+		try {
+			await prepareUnprotectedFolder(folder);
+			return await run(path.join(folder, 'notebooks', path.basename(EXERCISES_TEMPLATE)), kernelEnv(judge.port), undefined);
+		} catch (error) {
+			return failed(`could not be run: ${(error as Error).message}`);
+		} finally {
+			await judge.close();
+			await rm(folder, {recursive: true, force: true});
+		}
 	}
+
+	let sandbox: GradingSandbox | undefined;
+	let grade: SubmissionGrade;
+	try {
+		sandbox = await GradingSandbox.create(isolation.tools, isolation.parent, limits.sandbox);
+		const judgePort = await sandbox.startJudge(keep);
+		grade = await run(path.join(sandbox.folder, 'notebooks', path.basename(EXERCISES_TEMPLATE)), kernelEnv(judgePort), sandbox);
+	} catch (error) {
+		grade = failed(`could not be run: ${(error as Error).message}`);
+	}
+	const leftovers = (await sandbox?.destroy()) ?? [];
+	return leftovers.length === 0 ? grade : {...grade, problem: [grade.problem, `the sandbox: ${leftovers.join('; ')}`].filter(Boolean).join('; ')};
 }
 
 /** The template with each `exercise-N` cell's code taken from the submission (by tag, else by cell id). */
@@ -125,23 +151,11 @@ export function withSubmittedCode(template: Notebook, submission: Notebook): Not
 	return {...template, cells};
 }
 
-/** Lays out the sandbox as the project is laid out where the notebook needs it: notebooks/, dist/, lib/replica/data/. */
-async function prepareSandbox(sandbox: string, notebook: Notebook): Promise<string> {
-	await mkdir(path.join(sandbox, 'notebooks'), {recursive: true, mode: 0o700});
-	await cp(path.join(PROJECT_ROOT, 'dist'), path.join(sandbox, 'dist'), {recursive: true});
-	await cp(path.join(PROJECT_ROOT, 'lib', 'replica', 'data'), path.join(sandbox, 'lib', 'replica', 'data'), {recursive: true});
-	const file = path.join(sandbox, 'notebooks', path.basename(EXERCISES_TEMPLATE));
-	await writeFile(file, `${JSON.stringify(notebook, null, 1)}\n`);
-	return file;
-}
-
-async function chownTree(folder: string, uid: number, gid: number): Promise<void> {
-	await chown(folder, uid, gid);
-	for (const entry of await readdir(folder, {withFileTypes: true})) {
-		const child = path.join(folder, entry.name);
-		if (entry.isDirectory()) await chownTree(child, uid, gid);
-		else await chown(child, uid, gid);
-	}
+/** Lays out a folder inside the project as the notebook needs it: notebooks/, dist/, lib/replica/data/. */
+async function prepareUnprotectedFolder(folder: string): Promise<void> {
+	await mkdir(path.join(folder, 'notebooks'), {recursive: true});
+	await cp(path.join(PROJECT_ROOT, 'dist'), path.join(folder, 'dist'), {recursive: true});
+	await cp(path.join(PROJECT_ROOT, 'lib', 'replica', 'data'), path.join(folder, 'lib', 'replica', 'data'), {recursive: true});
 }
 
 function describeFailure(failure: CellFailure): string {
@@ -149,42 +163,30 @@ function describeFailure(failure: CellFailure): string {
 	return `${failure.kind} in code cell ${failure.codeCellNumber}: ${firstLine}`.slice(0, 300);
 }
 
-function streamText(outputs: readonly IOutput[]): string {
-	return outputs
-		.filter((output): output is IStream => output.output_type === 'stream' && output.name === 'stdout')
-		.map((output) => joinText(output.text))
-		.join('');
-}
-
 function errorText(outputs: readonly IOutput[]): string | undefined {
 	const error = outputs.find((output) => output.output_type === 'error');
 	return error ? `${String(error['ename'])}: ${String(error['evalue'])}` : undefined;
 }
 
-/** One exercise's grade, read from its check cell's first line (`Exercise N: PASS` or `FAIL`). */
-function gradeExercise(executed: Notebook, exercise: number, failures: readonly CellFailure[]): ExerciseGrade {
+/**
+ * One exercise's grade: the judge's verdict. Without one the exercise failed, and the executed notebook
+ * only helps say why (its words are the submission's own, so they never decide anything).
+ */
+function gradeExercise(exercise: number, verdict: Verdict | undefined, executed: Notebook, failures: readonly CellFailure[]): ExerciseGrade {
+	const fail = (why: string): ExerciseGrade => ({exercise, verdict: 'FAIL', why});
+	if (verdict?.passed) return {exercise, verdict: 'PASS', why: ''};
+	if (verdict) return fail(verdict.lines.find((line) => line.startsWith('✗'))?.replace(/^✗ /, '') ?? 'the judge found it wrong');
 	const codeCells = executed.cells.filter(isCodeCell);
 	const find = (tag: string): {cell: ICodeCell; number: number} | undefined => {
 		const index = codeCells.findIndex((cell) => cellTags(cell).includes(tag));
 		return index < 0 ? undefined : {cell: codeCells[index]!, number: index + 1};
 	};
-	const code = find(`exercise-${exercise}`);
-	const check = find(`check-${exercise}`);
-	const fail = (why: string): ExerciseGrade => ({exercise, verdict: 'FAIL', why});
-	if (!check) return fail('the exercises notebook has no check cell for it');
 	const failureOf = (number: number): CellFailure | undefined => failures.find((failure) => failure.codeCellNumber === number);
+	const code = find(`exercise-${exercise}`);
 	const codeProblem = code ? (errorText(code.cell.outputs) ?? (failureOf(code.number) ? describeFailure(failureOf(code.number)!) : undefined)) : undefined;
 	if (codeProblem) return fail(`your code cell failed: ${codeProblem}`);
-	const line = new RegExp(`^Exercise ${exercise}: (PASS|FAIL)\\b.*$`, 'm').exec(streamText(check.cell.outputs));
-	if (!line) {
-		const checkFailure = failureOf(check.number);
-		if (checkFailure) return fail(describeFailure(checkFailure));
-		const error = errorText(check.cell.outputs);
-		return fail(error ? `the check failed: ${error}` : 'not run: the notebook stopped before this check');
-	}
-	if (line[1] === 'PASS') return {exercise, verdict: 'PASS', why: ''};
-	const firstMiss = streamText(check.cell.outputs)
-		.split('\n')
-		.find((text) => text.trimStart().startsWith('✗'));
-	return fail(firstMiss?.trim().replace(/^✗ /, '') ?? line[0]);
+	const check = find(`check-${exercise}`);
+	const checkFailure = check ? failureOf(check.number) : undefined;
+	if (checkFailure) return fail(describeFailure(checkFailure));
+	return fail('no verdict: the check did not run to its end, or its report never reached the judge');
 }

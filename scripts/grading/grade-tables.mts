@@ -1,4 +1,10 @@
-/** The grades as a teacher reads them: a terminal table, CSV for a spreadsheet, Markdown for a page. */
+/**
+ * The grades as a teacher reads them: a terminal table, CSV for a spreadsheet, Markdown for a page. Student
+ * names and the words of the checks come from submissions, so each table is made harmless for what reads
+ * it: no control characters anywhere (escape codes would drive the terminal, a newline would start a row of
+ * its own), no cell a spreadsheet would run as a formula, no markup in the Markdown.
+ */
+import {escapeMarkup} from '../support/escape-markup.mjs';
 import {EXERCISE_NUMBERS, type SubmissionGrade} from './grade-submission.mjs';
 
 export interface GradeTables {
@@ -17,16 +23,27 @@ function rows(grades: readonly SubmissionGrade[]): string[][] {
 			...(grade.problem ? [`did not run to its end: ${grade.problem}`] : []),
 			...grade.exercises.filter((exercise) => exercise.verdict === 'FAIL' && exercise.why !== grade.problem).map((exercise) => `ex${exercise.exercise}: ${exercise.why}`),
 		];
-		return [grade.student, ...grade.exercises.map((exercise) => exercise.verdict), `${passed}/${EXERCISE_NUMBERS.length}`, notes.join('; ')];
+		return [grade.student, ...grade.exercises.map((exercise) => exercise.verdict), `${passed}/${EXERCISE_NUMBERS.length}`, notes.join('; ')].map(withoutControls);
 	});
 }
 
-function csvField(value: string): string {
-	return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+/** Control characters (C0, DEL, C1) shown as \\xNN: visible, and inert in every table. */
+export function withoutControls(value: string): string {
+	return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/**
+ * A CSV field. One that starts with = + - @ (or a tab or CR) would be run as a formula by a spreadsheet
+ * (OWASP's "CSV injection"): a leading apostrophe makes it text.
+ */
+function csvField(value: string): string {
+	const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+	return /[",\n\r]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
+}
+
+/** A Markdown table cell: no column breaks, and any HTML shown as text. */
 function markdownField(value: string): string {
-	return value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+	return escapeMarkup(value).replaceAll('|', '\\|');
 }
 
 export function gradeTables(grades: readonly SubmissionGrade[]): GradeTables {

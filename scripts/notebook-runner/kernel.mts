@@ -36,9 +36,7 @@ export interface KernelStartOptions {
 	cwd: string;
 	/** How long the kernel may take to answer kernel_info. Default: 60 s. */
 	startTimeoutMs?: number;
-	/** Start the kernel as this user and group (the runner must be root), for code that is not trusted. */
-	user?: {uid: number; gid: number};
-	/** Start it inside a sandbox instead (see KernelLauncher). */
+	/** Start it inside a sandbox (see KernelLauncher), for code that is not trusted. */
 	launcher?: KernelLauncher;
 }
 
@@ -156,8 +154,7 @@ export class Kernel {
 		await writeFile(connectionFile, JSON.stringify(connection), {mode: 0o600});
 		// Another user's kernel must read its connection file and make its sockets there; nobody else may.
 		const {launcher} = options;
-		const owner = launcher?.kernelUser ?? options.user;
-		if (owner) for (const owned of [folder, connectionFile]) await chown(owned, owner.uid, owner.gid);
+		if (launcher) for (const owned of [folder, connectionFile]) await chown(owned, launcher.kernelUser.uid, launcher.kernelUser.gid);
 		const kernelArgv = spec.argv.map((arg) => arg.replaceAll('{connection_file}', connectionFile));
 		// The tag finds the processes cell code starts even when they leave the group (see tagged-processes.cjs).
 		const env = {...spec.env, [TAG_VARIABLE]: tag};
@@ -167,8 +164,6 @@ export class Kernel {
 			// Its own process group, so that killing the group also ends whatever cell code started.
 			detached: true,
 			stdio: launcher ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-			// A launcher starts as the runner (a sandbox is made by root) and drops to the kernel's user itself.
-			...(options.user && !launcher ? {uid: options.user.uid, gid: options.user.gid} : {}),
 			env: {...process.env, ...env},
 		});
 		const guardian = child.pid === undefined ? undefined : startGuardian(child.pid, folder, tag, spec.env);

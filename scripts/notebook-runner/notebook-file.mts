@@ -16,19 +16,24 @@ export async function readNotebook(file: string): Promise<Notebook> {
 	} catch (error) {
 		throw new NotebookFileError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 	}
+	return parseNotebook(text, file);
+}
+
+/** A notebook from its JSON text; `name` says which file in the errors. */
+export function parseNotebook(text: string, name: string): Notebook {
 	let notebook: Notebook;
 	try {
 		notebook = JSON.parse(text) as Notebook;
 	} catch (error) {
-		throw new NotebookFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+		throw new NotebookFileError(`${name} is not valid JSON: ${(error as Error).message}`);
 	}
-	if (notebook.nbformat !== 4 || !Array.isArray(notebook.cells)) {
-		throw new NotebookFileError(`${file} is not an nbformat 4 notebook (nbformat ${String(notebook.nbformat)})`);
+	if (notebook === null || typeof notebook !== 'object' || notebook.nbformat !== 4 || !Array.isArray(notebook.cells)) {
+		throw new NotebookFileError(`${name} is not an nbformat 4 notebook (nbformat ${String(notebook?.nbformat)})`);
 	}
 	const isText = (value: unknown): boolean => typeof value === 'string' || (Array.isArray(value) && value.every((line) => typeof line === 'string'));
 	for (const [index, cell] of notebook.cells.entries()) {
 		const shapeless = cell === null || typeof cell !== 'object' || typeof cell.cell_type !== 'string' || !isText(cell.source);
-		if (shapeless) throw new NotebookFileError(`${file}: cell ${index + 1} has no cell_type or no source text, as nbformat 4 requires`);
+		if (shapeless) throw new NotebookFileError(`${name}: cell ${index + 1} has no cell_type or no source text, as nbformat 4 requires`);
 		if (cell.metadata === undefined || cell.metadata === null) cell.metadata = {};
 	}
 	return notebook;

@@ -2,7 +2,7 @@
 import type {ICodeCell, IOutput} from '@jupyterlab/nbformat';
 import {performance} from 'node:perf_hooks';
 import * as path from 'node:path';
-import {Kernel, type ExecuteOutcome} from './kernel.mjs';
+import {Kernel, type ExecuteOutcome, type KernelLauncher} from './kernel.mjs';
 import {findKernelSpec, type KernelSpec} from './kernelspec.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from './notebook-file.mjs';
 import {CellOutputs, type DisplayRegistry} from './outputs.mjs';
@@ -27,8 +27,8 @@ export interface RunOptions {
 	 * fails with `output-limit` (a submission that floods its output cannot fill the runner's memory).
 	 */
 	maxOutputChars?: number;
-	/** Run the kernel as this user (the runner must be root): a submission cannot touch files it does not own. */
-	kernelUser?: {uid: number; gid: number};
+	/** Run the kernel inside this (a grading sandbox): see KernelLauncher. */
+	kernelLauncher?: KernelLauncher;
 }
 
 export type FailureKind = 'error' | 'missing-error' | 'timeout' | 'notebook-timeout' | 'kernel-died' | 'kernel-start' | 'output-limit';
@@ -85,7 +85,7 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 		kernel = await Kernel.start(spec, {
 			cwd: path.dirname(path.resolve(file)),
 			startTimeoutMs: Math.min(60_000, deadline - Date.now()),
-			...(options.kernelUser ? {user: options.kernelUser} : {}),
+			...(options.kernelLauncher ? {launcher: options.kernelLauncher} : {}),
 		});
 	} catch (error) {
 		failures.push({kind: 'kernel-start', codeCellNumber: 0, fileCellNumber: 0, source: '', message: (error as Error).message});

@@ -4,26 +4,9 @@
  * notebooks/04-exercises-solutions.ipynb itself, and each wrong answer is that solution with one mistake
  * typed in, so the solutions tested here are the ones the notebook shows.
  */
-import {readFileSync} from 'node:fs';
-import ts from 'typescript';
 import {describe, expect, test} from 'vitest';
 import {exercise1Result, exercise2Result, exercise3Result, exercise4Result, exercise5Result, type ExerciseResult} from '../../lib/lesson/exercises.js';
-import {Socket} from '../../lib/index.js';
-import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
-import {setTimeout as sleep} from 'node:timers/promises';
-
-interface Notebook {
-	cells: Array<{cell_type: string; metadata: {tags?: string[]}; source: string[] | string}>;
-}
-
-const solutions = JSON.parse(readFileSync(lessonNotebookPath('04-exercises-solutions.ipynb'), 'utf8')) as Notebook;
-
-/** The source of the solutions notebook's cell tagged `exercise-N`. */
-function solutionSource(exercise: number): string {
-	const cell = solutions.cells.find((candidate) => candidate.metadata.tags?.includes(`exercise-${exercise}`));
-	if (!cell) throw new Error(`the solutions notebook has no cell tagged exercise-${exercise}`);
-	return [cell.source].flat().join('');
-}
+import {compile, solutionSource} from '../helpers/exercise-solutions.js';
 
 /** `source` with `mistake` typed in: `from` must be there, so a changed solution cannot silently drop a test. */
 function withMistake(source: string, from: string, to: string): string {
@@ -31,15 +14,6 @@ function withMistake(source: string, from: string, to: string): string {
 	return source.replace(from, to);
 }
 
-
-/**
- * Compiles cells of TypeScript as the kernel would and returns the function named `name`. `readUrl` from
- * exercise 1 is in scope, as in the notebook, where exercise 3 may use it.
- */
-function compile(name: string, ...sources: string[]): unknown {
-	const {outputText} = ts.transpileModule(`${sources.join('\n')}\nreturn ${name};`, {compilerOptions: {target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None}});
-	return new Function('Socket', 'sleep', outputText)(Socket, sleep) as unknown;
-}
 
 function expectPass(result: ExerciseResult): void {
 	expect(result.passed, result.lines.join('\n')).toBe(true);

@@ -12,16 +12,25 @@ import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
 import {spawn} from 'node:child_process';
 
+const AS_ROOT = process.getuid?.() === 0;
+
 interface ScriptResult {
 	code: number | null;
 	stdout: string;
 	stderr: string;
 }
 
-/** Runs npm run grade's script to its end (in beforeAll, where the run-script helper's per-test cleanup cannot be). */
-function grade(args: string[]): Promise<ScriptResult> {
+/**
+ * Runs npm run grade's script to its end (in beforeAll, where the run-script helper's per-test cleanup cannot
+ * be), with its temporary folders (sandboxes, kernels' sockets) in `temporary`. Not as root, no sandbox can
+ * be made, so the submissions run unprotected, as --no-sandbox asks.
+ */
+function grade(args: string[], temporary: string): Promise<ScriptResult> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), ...args], {cwd: PROJECT_ROOT});
+		const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), ...args, ...(AS_ROOT ? [] : ['--no-sandbox'])], {
+			cwd: PROJECT_ROOT,
+			env: {...process.env, TMPDIR: temporary},
+		});
 		const result: ScriptResult = {code: null, stdout: '', stderr: ''};
 		child.stdout.on('data', (data: Buffer) => (result.stdout += data.toString()));
 		child.stderr.on('data', (data: Buffer) => (result.stderr += data.toString()));
@@ -36,7 +45,6 @@ interface Cell {
 	source: string | string[];
 }
 
-const AS_ROOT = process.getuid?.() === 0;
 let folder: string;
 let canary: string;
 let run: ScriptResult;
@@ -82,7 +90,8 @@ beforeAll(async () => {
 		'not-json.ipynb': '{ this is not a notebook',
 	};
 	for (const [name, text] of Object.entries(files)) await writeFile(path.join(submissions, name), text);
-	run = await grade([submissions, '--jobs', '3', '--cell-timeout', '8', '--out', path.join(folder, 'out')]);
+	await mkdir(path.join(folder, 'tmp'));
+	run = await grade([submissions, '--jobs', '3', '--cell-timeout', '8', '--out', path.join(folder, 'out')], path.join(folder, 'tmp'));
 	const csv = existsSync(path.join(folder, 'out', 'grades.csv')) ? await readFile(path.join(folder, 'out', 'grades.csv'), 'utf8') : '';
 	rows = new Map(
 		csv
@@ -154,8 +163,9 @@ describe('npm run grade', () => {
 		expect(markdown).toContain('| alice | PASS | PASS | PASS | PASS | PASS | 5/5 |');
 		const executed = await readdir(path.join(folder, 'out', 'notebooks'));
 		expect(executed).toContain('alice.ipynb');
-		expect(executed).toContain('bob__04-exercises.ipynb');
-		const sandboxes = await readdir(path.join(PROJECT_ROOT, '.grading')).catch(() => []);
-		expect(sandboxes).toEqual([]);
+		expect(executed).toContain('bob%2F04-exercises.ipynb');
+		// Sandboxes, the judge's and the kernels' folders: all gone, as are the sandboxes' users' processes.
+		expect((await readdir(path.join(folder, 'tmp'))).filter((name) => /^(pr4e-grading|lesson-kernel)-/.test(name))).toEqual([]);
+		expect(await readdir(path.join(PROJECT_ROOT, '.grading')).catch(() => [])).toEqual([]);
 	});
 });

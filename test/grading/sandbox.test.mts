@@ -1,0 +1,216 @@
+/**
+ * The grading sandbox (scripts/grading/sandbox.mts) holds a hostile program: each test runs plain Node in
+ * it, as a submission's kernel would run, and attacks one promise: what it can see, write, reach and
+ * start, whom it runs as, and what is left when it is gone. Root only: the sandbox is made by root.
+ */
+import {spawn} from 'node:child_process';
+import {chmod, mkdtemp, readdir, rm, stat, writeFile} from 'node:fs/promises';
+import * as net from 'node:net';
+import {tmpdir} from 'node:os';
+import * as path from 'node:path';
+import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {GradingSandbox, sandboxParent} from '../../scripts/grading/sandbox.mjs';
+import {idIsFree, processesOf, sandboxTools, type SandboxTools} from '../../scripts/grading/sandbox-tools.mjs';
+import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
+
+const AS_ROOT = process.getuid?.() === 0;
+const LIMITS = {memoryMiB: 256, processes: 64, fileMiB: 8};
+
+let tools: SandboxTools;
+let parent: string;
+
+beforeAll(async () => {
+	if (!AS_ROOT) return;
+	const found = sandboxTools();
+	if ('problem' in found) throw new Error(found.problem);
+	tools = found;
+	parent = await sandboxParent();
+});
+
+afterAll(async () => {
+	if (parent) await rm(parent, {recursive: true, force: true});
+});
+
+interface Run {
+	readonly code: number | null;
+	readonly stdout: string;
+	readonly stderr: string;
+	readonly kernelPid: number | undefined;
+	readonly leftovers: string[];
+	readonly sandbox: GradingSandbox;
+}
+
+/** Runs `script` with Node in a fresh sandbox (as the kernel would run), then destroys the sandbox. */
+async function inSandbox(script: string, options: {env?: Record<string, string>; whileRunning?: (sandbox: GradingSandbox) => Promise<void>} = {}): Promise<Run> {
+	const sandbox = await GradingSandbox.create(tools, parent, LIMITS);
+	const connections = await mkdtemp(path.join(tmpdir(), 'sandbox-test-'));
+	const argv = sandbox.kernelCommand([process.execPath, '-e', script], options.env ?? {}, connections, path.join(sandbox.folder, 'notebooks'));
+	const child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
+	let stdout = '';
+	let stderr = '';
+	let info = '';
+	child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
+	child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+	(child.stdio[3] as NodeJS.ReadableStream).on('data', (data: Buffer) => (info += data.toString()));
+	const whileRunning = options.whileRunning?.(sandbox);
+	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+	await whileRunning;
+	const leftovers = await sandbox.destroy();
+	await rm(connections, {recursive: true, force: true});
+	const pid = /"child-pid":\s*(\d+)/.exec(info)?.[1];
+	return {code, stdout, stderr, kernelPid: pid === undefined ? undefined : Number(pid), leftovers, sandbox};
+}
+
+describe.runIf(AS_ROOT)('the grading sandbox', () => {
+	test('runs as a user no account has, as the first process of its own PID namespace, with an environment of its own', async () => {
+		process.env['PR4E_TEST_SECRET'] = 'canary-in-the-grader';
+		const run = await inSandbox(`console.log(JSON.stringify({uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), pid: process.pid, env: process.env, pids: require('fs').readdirSync('/proc').filter((e) => /^\\d+$/.test(e))}))`, {env: {TSLAB_TYPES: 'node'}});
+		delete process.env['PR4E_TEST_SECRET'];
+		const seen = JSON.parse(run.stdout) as {uid: number; gid: number; groups: number[]; pid: number; env: Record<string, string>; pids: string[]};
+		expect(seen.uid).toBe(run.sandbox.kernelUser.uid);
+		expect(seen.uid).toBeGreaterThanOrEqual(1_500_000_000);
+		expect(seen.groups).toEqual([seen.gid]);
+		expect(seen.pid).toBe(1);
+		expect(seen.pids).toEqual(['1']);
+		expect(Object.keys(seen.env).sort()).toEqual(['HOME', 'LANG', 'PATH', 'PWD', 'TSLAB_TYPES']);
+		expect(run.stdout).not.toContain('canary-in-the-grader');
+		expect(run.stdout).not.toContain('/root');
+		// Its user was free before, and is again: no account, no process.
+		expect(idIsFree(seen.uid)).toBe(true);
+		expect(run.leftovers).toEqual([]);
+	});
+
+	test('sees the system\'s programs and the project\'s parts read-only, and writes only its own folder', async () => {
+		const run = await inSandbox(`
+			const fs = require('fs');
+			const tryWrite = (file) => { try { fs.writeFileSync(file, 'x'); return 'written'; } catch (error) { return error.code; } };
+			console.log(JSON.stringify({
+				top: fs.readdirSync('/').sort(),
+				here: fs.readdirSync('..').sort(),
+				project: fs.existsSync(${JSON.stringify(PROJECT_ROOT)}),
+				own: tryWrite('own.txt'),
+				library: tryWrite('../dist/index.js'),
+				packages: tryWrite('../node_modules/evil.js'),
+				system: tryWrite('/usr/evil'),
+				tmp: tryWrite('/tmp/left-behind'),
+				shm: tryWrite('/dev/shm/left-behind'),
+				big: (() => { try { fs.writeFileSync('big.bin', Buffer.alloc(${LIMITS.fileMiB + 1} * 1024 * 1024)); return 'written'; } catch (error) { return error.code; } })(),
+			}));
+		`);
+		const seen = JSON.parse(run.stdout) as Record<string, unknown>;
+		expect(seen['top']).toEqual(['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'sbin', 'tmp', 'usr'].filter((name) => name !== 'lib64' || (seen['top'] as string[]).includes('lib64')));
+		expect(seen['here']).toEqual(['dist', 'lib', 'node_modules', 'notebooks', 'package.json']);
+		expect(seen['project']).toBe(false);
+		expect(seen).toMatchObject({own: 'written', library: 'EROFS', packages: 'EROFS', system: 'EROFS', tmp: 'written', shm: 'written', big: 'EFBIG'});
+		// The private /tmp and /dev/shm went with it.
+		expect(await stat('/tmp/left-behind').catch(() => 'gone')).toBe('gone');
+		expect(await stat('/dev/shm/left-behind').catch(() => 'gone')).toBe('gone');
+	});
+
+	test('reaches the judge on its own loopback, and nothing on the machine\'s', async () => {
+		const outside = net.createServer((socket) => socket.end('the grader\'s machine\n'));
+		await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
+		const outsidePort = (outside.address() as net.AddressInfo).port;
+		const reached: string[] = [];
+		outside.on('connection', () => reached.push('outside'));
+		const sandbox = await GradingSandbox.create(tools, parent, LIMITS);
+		try {
+			const judgePort = await sandbox.startJudge(() => {});
+			const connections = await mkdtemp(path.join(tmpdir(), 'sandbox-test-'));
+			const script = `
+				const net = require('net');
+				const tryConnect = (port, host) => new Promise((resolve) => {
+					const socket = net.connect(port, host, () => { socket.destroy(); resolve('connected'); });
+					socket.on('error', (error) => resolve(error.code));
+					setTimeout(() => { socket.destroy(); resolve('timeout'); }, 2000);
+				});
+				(async () => console.log(JSON.stringify({judge: await tryConnect(${judgePort}, '127.0.0.1'), machine: await tryConnect(${outsidePort}, '127.0.0.1'), world: await tryConnect(80, '192.0.2.1')})))();
+			`;
+			const argv = sandbox.kernelCommand([process.execPath, '-e', script], {}, connections, sandbox.folder);
+			const child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'inherit', 'pipe']});
+			let stdout = '';
+			child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
+			await new Promise((resolve) => child.once('exit', resolve));
+			await rm(connections, {recursive: true, force: true});
+			expect(JSON.parse(stdout)).toEqual({judge: 'connected', machine: 'ECONNREFUSED', world: 'ENETUNREACH'});
+			expect(reached).toEqual([]);
+		} finally {
+			await sandbox.destroy();
+			outside.close();
+		}
+	});
+
+	test('ends every process it started, a detached daemon with an empty environment too', async () => {
+		const run = await inSandbox(`
+			const {spawn} = require('child_process');
+			const daemon = spawn('/bin/sh', ['-c', 'sleep 300 & sleep 300'], {detached: true, env: {}, stdio: 'ignore'});
+			daemon.unref();
+			setTimeout(() => console.log('started', daemon.pid), 300);
+		`);
+		expect(run.stdout).toMatch(/^started \d+/);
+		expect(processesOf([run.sandbox.kernelUser.uid])).toEqual([]);
+		// The PID namespace ended them with their first process: nothing was left for the final kill.
+		expect(run.leftovers).toEqual([]);
+	});
+
+	test('stops a memory bomb at its memory limit', async () => {
+		const run = await inSandbox(`
+			const hog = [];
+			for (let i = 0; i < 64; i++) { hog.push(Buffer.alloc(16 * 1024 * 1024, 1)); }
+			console.log('allocated', hog.length * 16, 'MiB');
+		`);
+		// 1 GiB asked for, 256 MiB allowed: the kernel's OOM killer ends it before it can say so.
+		expect(run.stdout).not.toContain('allocated');
+		expect(run.code).not.toBe(0);
+	});
+
+	test('stops a process bomb at its process limit', async () => {
+		const run = await inSandbox(`
+			const {spawn} = require('child_process');
+			Promise.all(Array.from({length: 200}, () => new Promise((resolve) => {
+				const child = spawn('sleep', ['30'], {stdio: 'ignore'});
+				child.on('spawn', () => resolve(true));
+				child.on('error', () => resolve(false));
+			}))).then((started) => { console.log('started', started.filter(Boolean).length); process.exit(0); });
+		`);
+		const started = Number(/started (\d+)/.exec(run.stdout)?.[1] ?? 0);
+		expect(started).toBeGreaterThan(0);
+		expect(started).toBeLessThan(LIMITS.processes);
+		expect(run.leftovers).toEqual([]);
+	});
+
+	test('leaves nothing behind: no folder, cgroup, network namespace or process', async () => {
+		const run = await inSandbox(`require('fs').writeFileSync('mine.txt', 'x'); console.log('ok')`);
+		expect(run.stdout.trim()).toBe('ok');
+		expect(await stat(run.sandbox.folder).catch(() => 'gone')).toBe('gone');
+		expect(processesOf([run.sandbox.kernelUser.uid, run.sandbox.judgeUser.uid])).toEqual([]);
+		const name = run.sandbox.name;
+		const named = (folder: string): Promise<string[]> => readdir(folder).then((names) => names.filter((entry) => entry === name), () => []);
+		expect(await named('/run/netns')).toEqual([]);
+		expect(await named('/sys/fs/cgroup/memory/pr4e-grading')).toEqual([]);
+		expect(await named('/sys/fs/cgroup/pids/pr4e-grading')).toEqual([]);
+	});
+});
+
+describe('where no sandbox can be made', () => {
+	test.runIf(!AS_ROOT)('it says why and how to fix it', () => {
+		const found = sandboxTools();
+		expect('problem' in found && found.problem).toMatch(/needs root.*--no-sandbox/);
+	});
+
+	test.runIf(AS_ROOT)('npm run grade stops before running anything, says why and how, and exits 3', async () => {
+		const submission = path.join(parent, 'alice.ipynb');
+		await writeFile(submission, '{}');
+		await chmod(parent, 0o755);
+		const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+		const child = spawn('runuser', ['-u', 'nobody', '--', tsx, path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), submission], {cwd: '/tmp', env: {...process.env, HOME: '/tmp'}});
+		let output = '';
+		child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+		child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+		const code = await new Promise((resolve) => child.once('close', resolve));
+		await chmod(parent, 0o711);
+		expect(output).toMatch(/no sandbox can be made here: .*needs root.*sudo.*--no-sandbox/);
+		expect(output).not.toContain('Grading');
+		expect(code).toBe(3);
+	});
+});
