@@ -4,7 +4,8 @@
  * start, whom it runs as, and what is left when it is gone. Root only: the sandbox is made by root.
  */
 import {spawn} from 'node:child_process';
-import {chmod, mkdtemp, readdir, rm, stat, writeFile} from 'node:fs/promises';
+import {readdirSync, readFileSync} from 'node:fs';
+import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {GradingSandbox, sandboxParent} from '../../scripts/grading/sandbox.mjs';
 import {idIsFree, processesOf, sandboxTools, type SandboxTools} from '../../scripts/grading/sandbox-tools.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 
 const AS_ROOT = process.getuid?.() === 0;
 const LIMITS = {memoryMiB: 256, processes: 64, fileMiB: 8};
@@ -214,3 +216,43 @@ describe('where no sandbox can be made', () => {
 		expect(code).toBe(3);
 	});
 });
+
+describe.runIf(AS_ROOT)('npm run grade, stopped with Ctrl-C while a submission runs', () => {
+	test('removes the sandbox and leaves no process of it behind', async () => {
+		const scratch = await mkdtemp(path.join(tmpdir(), 'grade-interrupted-'));
+		const temporary = path.join(scratch, 'tmp');
+		await mkdir(temporary);
+		const notebook = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'notebooks', '04-exercises-solutions.ipynb'), 'utf8')) as {cells: Array<{metadata: {tags?: string[]}; source: string | string[]}>};
+		for (const cell of notebook.cells) if (cell.metadata.tags?.includes('exercise-1')) cell.source = 'while (true) {}';
+		await writeFile(path.join(scratch, 'hangs.ipynb'), JSON.stringify(notebook));
+		const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+		const child = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), path.join(scratch, 'hangs.ipynb'), '--out', path.join(scratch, 'out')], {env: {...process.env, TMPDIR: temporary}});
+		const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+		// Every process of the run's sandbox names the scratch folder on its command line (bubblewrap's binds).
+		const sandboxed = (): number[] => processesNaming(scratch).filter((pid) => pid !== child.pid);
+		try {
+			await waitUntil(() => sandboxed().length > 0 && readdirSync(temporary).some((name) => name.startsWith('pr4e-grading-')), {timeoutMs: 30_000, what: 'the submission running in its sandbox'});
+			child.kill('SIGINT');
+			expect(await exited).toBe(130);
+			expect(readdirSync(temporary).filter((name) => /^(pr4e-grading|lesson-kernel)-/.test(name))).toEqual([]);
+			expect(sandboxed()).toEqual([]);
+		} finally {
+			child.kill('SIGKILL');
+			await rm(scratch, {recursive: true, force: true});
+		}
+	});
+});
+
+/** The live processes whose command line mentions `text`. */
+function processesNaming(text: string): number[] {
+	return readdirSync('/proc')
+		.filter((entry) => /^\d+$/.test(entry))
+		.map(Number)
+		.filter((pid) => {
+			try {
+				return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+			} catch {
+				return false;
+			}
+		});
+}
