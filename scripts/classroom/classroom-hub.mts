@@ -5,14 +5,17 @@
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {closeSync, existsSync, openSync} from 'node:fs';
-import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
 import {installJupyterConfig} from '../support/jupyter-env.mjs';
+import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {waitUntil} from '../support/wait-until.js';
-import {hubConfig, installLearnerJupyterConfig} from './hub-config.mjs';
+import {checkClassroomFolder} from './classroom-folder.mjs';
+import {hubConfig, installLearnerJupyterConfig, LEARNER_LIMITS} from './hub-config.mjs';
+import {removeCgroup, writableCgroupRoots} from '../support/cgroups.mjs';
 import {ensureAccount, learnerNames} from './learner-accounts.mjs';
 
 export const JUPYTERHUB = '/usr/bin/jupyterhub';
@@ -55,6 +58,7 @@ export interface Classroom {
 export async function startClassroom(options: ClassroomOptions): Promise<Classroom> {
 	if (!existsSync(JUPYTERHUB)) throw new Error(`${JUPYTERHUB} is missing: apt-get install jupyterhub jupyter-notebook`);
 	const folder = path.resolve(options.folder);
+	await checkClassroomFolder(folder);
 	// Other users must pass through the classroom's folder to reach their homes, and see nothing else in it.
 	await mkdir(folder, {recursive: true});
 	await chmod(folder, 0o711);
@@ -89,9 +93,17 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		homeTemplate,
 		jupyterPath,
 		jupyterConfigPath,
+		cgroupRoots: separateUsers ? writableCgroupRoots() : undefined,
+		limits: LEARNER_LIMITS,
 	};
 	const configFile = path.join(folder, 'jupyterhub_config.py');
 	await writeFile(configFile, hubConfig(settings), {mode: 0o600});
+	// The hub's database names every learner, their servers' ports and their cookie ids: the teacher's alone.
+	// (JupyterHub makes its cookie secret 600 itself; SQLite would make the database 644.)
+	const database = path.join(folder, 'jupyterhub.sqlite');
+	closeSync(openSync(database, 'a', 0o600));
+	await chmod(database, 0o600);
+	if (separateUsers) await keepFromLearners();
 
 	const logFile = path.join(folder, 'jupyterhub.log');
 	const log = openSync(logFile, 'a', 0o600);
@@ -123,8 +135,10 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		} catch {
 			// The whole group is gone already.
 		}
-		// A learner's kernel that outlived its server (it was killed, not shut down) goes too.
+		// A learner's kernel that outlived its server (it was killed, not shut down) goes too, and so do their cgroups.
 		if (separateUsers) for (const name of learners) spawnSync('pkill', ['-KILL', '-u', name], {stdio: 'ignore'});
+		const roots = settings.cgroupRoots;
+		if (roots) for (const name of learners) for (const root of [roots.memory, roots.pids]) await removeCgroup(path.join(root, 'pr4e-classroom', name));
 		guardian.stdin?.end('done\n');
 		return {leftByHub};
 	};
@@ -150,6 +164,21 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		pid: hub.pid!,
 		stop,
 	};
+}
+
+/**
+ * The learners' lessons link to the project's library, so they can reach the project: its solutions
+ * notebooks and any grades are made unreadable to them (git does not track these modes).
+ */
+async function keepFromLearners(): Promise<void> {
+	const notebooks = path.join(PROJECT_ROOT, 'notebooks');
+	for (const name of await readdir(notebooks)) {
+		if (!name.endsWith('-solutions.ipynb')) continue;
+		const file = path.join(notebooks, name);
+		await chmod(file, (await stat(file)).mode & 0o770);
+	}
+	const grades = path.join(PROJECT_ROOT, 'test-results', 'grades');
+	if (existsSync(grades)) await chmod(grades, 0o700);
 }
 
 /** The process ids running as system user `name`. */

@@ -25,6 +25,18 @@ export async function installLearnerJupyterConfig(configFolder: string): Promise
 	}
 }
 
+/** What one learner's server and kernels may use, all together. */
+export interface LearnerLimits {
+	/** Memory, in MiB: a server (about 100 MB) and three kernels that ran notebook 2 (about 210 MB each). */
+	readonly memoryMiB: number;
+	/** Processes and threads: a kernel has about 20 threads. */
+	readonly processes: number;
+	/** The largest file a learner's code may write, in MiB (RLIMIT_FSIZE; there are no disk quotas here). */
+	readonly fileMiB: number;
+}
+
+export const LEARNER_LIMITS: LearnerLimits = {memoryMiB: 1024, processes: 256, fileMiB: 256};
+
 export interface HubSettings {
 	/** Where the hub listens: 127.0.0.1 unless asked otherwise. */
 	readonly ip: string;
@@ -42,6 +54,13 @@ export interface HubSettings {
 	readonly separateUsers: boolean;
 	/** Where each learner's home is; `{username}` is replaced by the learner's name. */
 	readonly homeTemplate: string;
+	/**
+	 * Where cgroup v1's memory and pids controllers are mounted (writable: as root), so that each learner's
+	 * server and kernels have limits of their own; undefined where they cannot be used.
+	 */
+	readonly cgroupRoots: {readonly memory: string; readonly pids: string} | undefined;
+	/** The limits of each learner's server and its kernels together. */
+	readonly limits: LearnerLimits;
 	/** The learners' JUPYTER_PATH (the project's kernelspec) and JUPYTER_CONFIG_PATH. */
 	readonly jupyterPath: string;
 	readonly jupyterConfigPath: string;
@@ -59,7 +78,8 @@ export function hubConfig(settings: HubSettings): string {
 		path: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
 	};
 	return `# Written by npm run classroom at every start: put your own settings in ${LOCAL_CONFIG_NAME} beside it, read last.
-import json, os, pwd, shutil, subprocess, tempfile
+import json, os, pwd, resource, shutil, signal, subprocess, tempfile, time
+from jupyterhub.spawner import LocalProcessSpawner
 
 settings = json.loads(${JSON.stringify(JSON.stringify(values))})
 c = get_config()  # noqa: F821 (JupyterHub defines it)
@@ -81,9 +101,37 @@ c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = settings["password"]
 c.Authenticator.allowed_users = set(settings["learners"])
 
+
+
+def learner_cgroups(name):
+    """The learner's memory and pids cgroups (none where cgroups cannot be used)."""
+    roots = settings.get("cgroupRoots")  # absent (undefined in JSON) where cgroups cannot be used
+    return [os.path.join(roots[kind], "pr4e-classroom", name) for kind in ("memory", "pids")] if roots else []
+
+
+class LimitedSpawner(LocalProcessSpawner):
+    """A learner's server as their own system user, and, with every kernel it starts, in cgroups of the
+    learner's own (memory, processes) and with a largest file: one learner cannot starve the others."""
+
+    def make_preexec_fn(self, name):
+        become_learner = super().make_preexec_fn(name)
+        cgroups = learner_cgroups(name)
+        largest_file = settings["limits"]["fileMiB"] * 1024 * 1024
+
+        def preexec():
+            # Still root here, between fork and exec: join the cgroups, then become the learner.
+            for cgroup in cgroups:
+                with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+                    procs.write(str(os.getpid()))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (largest_file, largest_file))
+            become_learner()
+
+        return preexec
+
+
 if settings["separateUsers"]:
     # Each learner's server runs as the system user of the same name, in a home only that user can enter.
-    c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+    c.JupyterHub.spawner_class = LimitedSpawner
 else:
     # Not root: every server runs as this user, each in a folder of its own; the folders keep learners
     # apart, the operating system does not.
@@ -129,13 +177,50 @@ def prepare_learner(spawner):
         os.chown(runtime, account.pw_uid, account.pw_gid)
     runtime_folders[spawner] = runtime
     spawner.environment = {**spawner.environment, "JUPYTER_RUNTIME_DIR": runtime}
+    make_cgroups(name)
+
+
+def make_cgroups(name):
+    """The learner's cgroups with their limits (LimitedSpawner puts the server in them)."""
+    memory, pids = learner_cgroups(name) or (None, None)
+    if memory is None:
+        return
+    limit = str(settings["limits"]["memoryMiB"] * 1024 * 1024)
+    os.makedirs(memory, exist_ok=True)
+    for knob in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+        if os.path.exists(os.path.join(memory, knob)):
+            with open(os.path.join(memory, knob), "w") as file:
+                file.write(limit)
+    os.makedirs(pids, exist_ok=True)
+    with open(os.path.join(pids, "pids.max"), "w") as file:
+        file.write(str(settings["limits"]["processes"]))
+
+
+def remove_cgroups(name):
+    """Ends whatever is left in the learner's cgroups, and removes them."""
+    for cgroup in learner_cgroups(name):
+        for _ in range(50):
+            try:
+                os.rmdir(cgroup)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                with open(os.path.join(cgroup, "cgroup.procs")) as procs:
+                    for pid in procs.read().split():
+                        try:
+                            os.kill(int(pid), signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                time.sleep(0.1)
 
 
 def remove_runtime_folder(spawner):
-    """Removes the runtime folder prepare_learner made for the server that stopped."""
+    """Removes the runtime folder and the cgroups prepare_learner made for the server that stopped."""
     runtime = runtime_folders.pop(spawner, None)
     if runtime:
         shutil.rmtree(runtime, ignore_errors=True)
+    remove_cgroups(spawner.user.name)
 
 
 c.Spawner.pre_spawn_hook = prepare_learner

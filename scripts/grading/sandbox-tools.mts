@@ -6,6 +6,7 @@
  */
 import {accessSync, constants, existsSync, readdirSync, readFileSync} from 'node:fs';
 import * as path from 'node:path';
+import {type CgroupRoots, writableCgroupRoots} from '../support/cgroups.mjs';
 
 const TOOLS = {bwrap: 'bubblewrap', nsenter: 'util-linux', ip: 'iproute2', setpriv: 'util-linux', prlimit: 'util-linux'} as const;
 export type Tool = keyof typeof TOOLS;
@@ -27,12 +28,6 @@ function which(name: string): string | undefined {
 
 export type ToolPaths = Readonly<Record<Tool, string>>;
 
-/** Where cgroup v1's memory and pids controllers are mounted, when both are there and writable by us. */
-export interface CgroupRoots {
-	readonly memory: string;
-	readonly pids: string;
-}
-
 export interface SandboxTools {
 	readonly paths: ToolPaths;
 	/** Undefined where cgroups cannot be used: then rlimits alone bound the processes, and memory is the heap's. */
@@ -52,19 +47,7 @@ export function sandboxTools(): SandboxTools | {problem: string} {
 		else missing.push(`${tool} (Debian's package ${TOOLS[tool]})`);
 	}
 	if (missing.length > 0) return {problem: `the sandbox needs ${missing.join(', ')}: install with apt-get, or pass --no-sandbox to run the submissions unprotected`};
-	return {paths: found as ToolPaths, cgroups: cgroupRoots()};
-}
-
-function cgroupRoots(): CgroupRoots | undefined {
-	const roots = {memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids'};
-	for (const root of Object.values(roots)) {
-		try {
-			accessSync(path.join(root, 'cgroup.procs'), constants.W_OK);
-		} catch {
-			return undefined;
-		}
-	}
-	return roots;
+	return {paths: found as ToolPaths, cgroups: writableCgroupRoots()};
 }
 
 /**

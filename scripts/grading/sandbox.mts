@@ -10,13 +10,13 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes, randomInt} from 'node:crypto';
 import {existsSync, lstatSync, readlinkSync} from 'node:fs';
-import {chmod, chown, mkdir, mkdtemp, readFile, rm, rmdir, writeFile} from 'node:fs/promises';
+import {chmod, chown, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {createInterface} from 'node:readline';
 import {promisify} from 'node:util';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
-import {waitUntil} from '../support/wait-until.js';
+import {cgroupProcesses, killProcess, removeCgroup} from '../support/cgroups.mjs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {idIsFree, processesOf, type SandboxTools} from './sandbox-tools.mjs';
 
@@ -184,20 +184,12 @@ export class GradingSandbox {
 		}
 		const problems: string[] = [];
 		// Whatever is still in its cgroups (bubblewrap itself, if its parent vanished without killing it) goes first.
-		for (const cgroup of this.#cgroups) for (const pid of await cgroupProcesses(cgroup)) kill(pid);
+		for (const cgroup of this.#cgroups) for (const pid of await cgroupProcesses(cgroup)) killProcess(pid);
 		const ids = [this.kernelUser.uid, this.judgeUser.uid];
 		const survivors = processesOf(ids);
 		if (survivors.length > 0) problems.push(`${survivors.length} of its processes outlived the run and were killed`);
-		for (const pid of survivors) kill(pid);
-		// A cgroup can be removed once the last of its processes is gone, which takes a moment after a kill.
-		for (const cgroup of this.#cgroups) {
-			const removed = (): Promise<boolean> => rmdir(cgroup).then(() => true, async (error: NodeJS.ErrnoException) => {
-				if (error.code === 'ENOENT') return true;
-				for (const pid of await cgroupProcesses(cgroup)) kill(pid);
-				return false;
-			});
-			await waitUntil(removed, {timeoutMs: 5000, intervalMs: 50, what: `${cgroup} removed`}).catch(() => problems.push(`${cgroup} could not be removed`));
-		}
+		for (const pid of survivors) killProcess(pid);
+		for (const cgroup of this.#cgroups) if (!(await removeCgroup(cgroup))) problems.push(`${cgroup} could not be removed`);
 		if (existsSync(`/run/netns/${this.name}`)) {
 			await run(this.#tools.paths.ip, ['netns', 'delete', this.name]).catch((error: Error) => problems.push(`network namespace ${this.name}: ${error.message}`));
 		}
@@ -209,20 +201,6 @@ export class GradingSandbox {
 	#enter(limited: boolean): string[] {
 		const join = limited ? this.#cgroups.map((cgroup) => `echo $$ > ${shellQuote(path.join(cgroup, 'cgroup.procs'))}`) : [];
 		return ['/bin/sh', '-c', [...join, 'exec "$@"'].join(' && '), 'sh', this.#tools.paths.nsenter, `--net=/run/netns/${this.name}`, '--', this.#tools.paths.bwrap];
-	}
-}
-
-/** The processes in a cgroup (none if it is gone). */
-async function cgroupProcesses(cgroup: string): Promise<number[]> {
-	const text = await readFile(path.join(cgroup, 'cgroup.procs'), 'utf8').catch(() => '');
-	return text.split('\n').filter(Boolean).map(Number);
-}
-
-function kill(pid: number): void {
-	try {
-		process.kill(pid, 'SIGKILL');
-	} catch {
-		// Gone meanwhile.
 	}
 }
 

@@ -4,7 +4,7 @@
  * first run and the picture; and each learner's folder, and kernels, theirs alone.
  */
 import {type ChildProcessWithoutNullStreams, spawn, spawnSync} from 'node:child_process';
-import {existsSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, statSync} from 'node:fs';
 import {chmod, chown, mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import type {Browser} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, onTestFinished, test} from 'vitest';
 import {BOOK_RUN_1_SIZES} from '../../lib/index.js';
 import {type Classroom, JUPYTERHUB, startClassroom} from '../../scripts/classroom/classroom-hub.mjs';
+import {LEARNER_LIMITS} from '../../scripts/classroom/hub-config.mjs';
 import {lookUpAccount, removeAccount} from '../../scripts/classroom/learner-accounts.mjs';
 import {CHROMIUM, firstLoopReads, launchChromium, logIn, type NotebookRun, runNotebookInPage} from '../../scripts/classroom/learner-session.mjs';
 import {freePort} from '../../scripts/support/free-ports.mjs';
@@ -123,10 +124,28 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 		}
 	});
 
+	test.runIf(process.getuid?.() === 0)('each learner\'s server and kernels run under limits of their own, and cannot read the solutions or the hub\'s database', () => {
+		expect(statSync(path.join(folder, 'jupyterhub.sqlite')).mode & 0o777).toBe(0o600);
+		for (const learner of classroom.learners) {
+			const kernels = spawnSync('pgrep', ['-u', learner, '-f', 'tslab kernel'], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean);
+			expect(kernels.length, learner).toBeGreaterThan(0);
+			const memory = path.join('/sys/fs/cgroup/memory/pr4e-classroom', learner);
+			expect(readFileSync(path.join(memory, 'cgroup.procs'), 'utf8').split('\n')).toEqual(expect.arrayContaining(kernels));
+			expect(Number(readFileSync(path.join(memory, 'memory.limit_in_bytes'), 'utf8'))).toBe(LEARNER_LIMITS.memoryMiB * 1024 * 1024);
+			expect(readFileSync(path.join('/sys/fs/cgroup/pids/pr4e-classroom', learner, 'pids.max'), 'utf8').trim()).toBe(String(LEARNER_LIMITS.processes));
+			expect(readFileSync(`/proc/${kernels[0]}/limits`, 'utf8')).toMatch(new RegExp(`Max file size\\s+${LEARNER_LIMITS.fileMiB * 1024 * 1024}\\s`));
+			for (const secret of [path.join(PROJECT_ROOT, 'notebooks', '04-exercises-solutions.ipynb'), path.join(folder, 'jupyterhub.sqlite')]) {
+				const read = spawnSync('runuser', ['-u', learner, '--', 'cat', secret], {encoding: 'utf8'});
+				expect(read.stderr, secret).toContain('Permission denied');
+			}
+		}
+	});
+
 	test.runIf(process.getuid?.() === 0)('stopping the hub stops every learner\'s server and kernels, with nothing left to kill', async () => {
 		const {leftByHub} = await classroom.stop();
 		expect(leftByHub).toEqual([]);
 		expect(socketFolders.filter((folder) => existsSync(folder))).toEqual([]);
+		for (const learner of classroom.learners) expect(existsSync(path.join('/sys/fs/cgroup/memory/pr4e-classroom', learner))).toBe(false);
 	});
 });
 
