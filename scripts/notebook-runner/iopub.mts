@@ -21,9 +21,29 @@ export type IopubMessage =
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is MultilineString => typeof value === 'string' || (Array.isArray(value) && value.every((line) => typeof line === 'string'));
 
+/**
+ * The deepest nesting of JSON kept in an output. Writing a notebook walks its outputs recursively, and a
+ * display 4050 arrays deep overflowed that walk's stack: deeper data is replaced by a note that says so.
+ */
+export const MAX_OUTPUT_DEPTH = 200;
+
+/** Whether `value` nests deeper than `limit` (arrays and objects), found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+	const pending: Array<[unknown, number]> = [[value, 0]];
+	for (let next = pending.pop(); next; next = pending.pop()) {
+		const [item, depth] = next;
+		if (typeof item !== 'object' || item === null) continue;
+		if (depth >= limit) return true;
+		for (const child of Object.values(item)) pending.push([child, depth + 1]);
+	}
+	return false;
+}
+
 /** A mime bundle: an object whose values are text (or, for JSON types, JSON). */
 function mimeBundle(value: unknown): MimeBundle | undefined {
-	return isObject(value) ? (value as MimeBundle) : undefined;
+	if (!isObject(value)) return undefined;
+	if (nestsDeeperThan(value, MAX_OUTPUT_DEPTH)) return {'text/plain': `(an output nested more than ${MAX_OUTPUT_DEPTH} levels deep, not kept)`};
+	return value as MimeBundle;
 }
 
 /** The message as one of the iopub kinds a cell's outputs are made of, or undefined (another kind, or malformed). */
@@ -41,13 +61,14 @@ export function iopubMessage(message: JupyterMessage): IopubMessage | undefined 
 			if (!data) return undefined;
 			const transient = content['transient'];
 			const displayId = isObject(transient) && typeof transient['display_id'] === 'string' ? transient['display_id'] : undefined;
-			const metadata = isObject(content['metadata']) ? (content['metadata'] as OutputMetadata) : {};
+			const metadata = isObject(content['metadata']) && !nestsDeeperThan(content['metadata'], MAX_OUTPUT_DEPTH) ? (content['metadata'] as OutputMetadata) : {};
 			return {type: message.header.msg_type, data, metadata, displayId};
 		}
 		case 'execute_result': {
 			const data = mimeBundle(content['data']);
 			if (!data) return undefined;
-			return {type: 'execute_result', data, metadata: isObject(content['metadata']) ? (content['metadata'] as OutputMetadata) : {}};
+			const metadata = isObject(content['metadata']) && !nestsDeeperThan(content['metadata'], MAX_OUTPUT_DEPTH) ? (content['metadata'] as OutputMetadata) : {};
+			return {type: 'execute_result', data, metadata};
 		}
 		case 'error': {
 			const {ename, evalue, traceback} = content;

@@ -7,6 +7,8 @@ import type {IDisplayData, IStream} from '@jupyterlab/nbformat';
 import {describe, expect, test} from 'vitest';
 import {renderOutputs} from '../../scripts/notebook-runner/compare.mjs';
 import {CellOutputs, type DisplayRegistry} from '../../scripts/notebook-runner/outputs.mjs';
+import {MAX_OUTPUT_DEPTH} from '../../scripts/notebook-runner/iopub.mjs';
+import {serializeNotebook} from '../../scripts/notebook-runner/notebook-file.mjs';
 import {type JupyterMessage, MessageCodec} from '../../scripts/notebook-runner/wire.mjs';
 
 const codec = new MessageCodec('a key');
@@ -16,6 +18,16 @@ const display = (text: string, id?: string, type = 'display_data'): JupyterMessa
 	message(type, {data: {'text/plain': text}, metadata: {}, ...(id ? {transient: {display_id: id}} : {})});
 
 describe('CellOutputs', () => {
+	test('keeps a display nested thousands of levels deep out, with a note, so the notebook can still be written', () => {
+		let deep: unknown = [];
+		for (let level = 0; level < 4050; level++) deep = [deep];
+		const cell = new CellOutputs();
+		cell.add(message('display_data', {data: {'application/json': deep, 'text/plain': '[[[...]]]'}, metadata: {}}));
+		expect((cell.outputs[0] as IDisplayData).data).toEqual({'text/plain': `(an output nested more than ${MAX_OUTPUT_DEPTH} levels deep, not kept)`});
+		const notebook = {nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{cell_type: 'code', source: '', metadata: {}, execution_count: null, outputs: cell.outputs}]};
+		expect(() => serializeNotebook(notebook)).not.toThrow();
+	});
+
 	test('merges consecutive writes to one stream, as Jupyter stores them', () => {
 		const cell = new CellOutputs();
 		for (const piece of ['a', 'b']) cell.add(stdout(piece));
