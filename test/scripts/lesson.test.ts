@@ -220,7 +220,9 @@ describe('npm run lesson', () => {
 			if (command.includes('lesson.mts')) process.kill(pid, 'SIGKILL');
 		}
 		expect(connectionFolder).toBeDefined();
-		expect(await processesLeftAfter(marker)).toEqual([]);
+		// The guardian notices the runner is gone, ends the kernel and removes its folder, then ends itself
+		// (it carries the marker too). On a machine busy with other work that takes seconds: wait for it.
+		expect(await processesLeftAfter(marker, 30_000)).toEqual([]);
 		expect(existsSync(connectionFolder!)).toBe(false);
 	});
 });
