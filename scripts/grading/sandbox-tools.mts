@@ -4,27 +4,12 @@
  * (the network namespace the sandbox shares with the judge), setpriv and prlimit (dropping to the
  * sandbox's user with limits); cgroups (memory and process limits) where they are mounted writable.
  */
-import {accessSync, constants, existsSync, readdirSync, readFileSync} from 'node:fs';
-import * as path from 'node:path';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {findOnPath} from '../support/cli.mjs';
 import {type CgroupRoots, writableCgroupRoots} from '../support/cgroups.mjs';
 
 const TOOLS = {bwrap: 'bubblewrap', nsenter: 'util-linux', ip: 'iproute2', setpriv: 'util-linux', prlimit: 'util-linux'} as const;
 export type Tool = keyof typeof TOOLS;
-
-/** The first folder on PATH (or the usual system ones) that has `name`, as an absolute path. */
-function which(name: string): string | undefined {
-	const folders = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-	for (const folder of folders.filter(Boolean)) {
-		const candidate = path.join(folder, name);
-		try {
-			accessSync(candidate, constants.X_OK);
-			return candidate;
-		} catch {
-			// Not here.
-		}
-	}
-	return undefined;
-}
 
 export type ToolPaths = Readonly<Record<Tool, string>>;
 
@@ -42,7 +27,8 @@ export function sandboxTools(): SandboxTools | {problem: string} {
 	const found: Partial<Record<Tool, string>> = {};
 	const missing: string[] = [];
 	for (const tool of Object.keys(TOOLS) as Tool[]) {
-		const where = which(tool);
+		// A sudo or a cron job may leave the sbin folders off PATH, where ip lives.
+		const where = findOnPath([tool], ['/usr/sbin', '/usr/bin', '/sbin', '/bin']);
 		if (where) found[tool] = where;
 		else missing.push(`${tool} (Debian's package ${TOOLS[tool]})`);
 	}

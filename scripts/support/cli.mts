@@ -103,10 +103,10 @@ export function integerFlag(name: string, value: unknown, fallback: number, mini
 /** The longest time limit Node's timers can hold, in whole seconds: a longer one would fire at once. */
 export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
-/** The first of these programs on PATH, by absolute path. */
-export function findOnPath(programs: string[]): string | undefined {
+/** The first of these programs on PATH (then in `alsoIn`), by absolute path. */
+export function findOnPath(programs: string[], alsoIn: readonly string[] = []): string | undefined {
 	for (const program of programs) {
-		for (const folder of (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean)) {
+		for (const folder of [...(process.env['PATH'] ?? '').split(path.delimiter), ...alsoIn].filter(Boolean)) {
 			const candidate = path.join(folder, program);
 			try {
 				accessSync(candidate, constants.X_OK);

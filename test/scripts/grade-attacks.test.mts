@@ -4,8 +4,8 @@
  * that judged from the check cells' printed lines and ran submissions as reused user ids without a
  * sandbox; each must now fail to forge, to escape or to hurt the honest submission graded beside it.
  */
-import {execFileSync, spawn} from 'node:child_process';
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {readdirSync, readFileSync} from 'node:fs';
 import {chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
+import {type GradeRun, gradeRows, runGrade} from '../helpers/grading.mjs';
 
 const AS_ROOT = process.getuid?.() === 0;
 
@@ -45,7 +46,7 @@ const DAEMON_SECONDS = '6011';
 let folder: string;
 let outside: net.Server;
 let outsideConnections = 0;
-let run: {code: number | null; stdout: string; stderr: string};
+let run: GradeRun;
 let rows: Map<string, string[]>;
 let out: string;
 
@@ -114,28 +115,8 @@ beforeAll(async () => {
 	await truncate(path.join(submissions, 'huge.ipynb'), 300 * 1024 * 1024);
 
 	out = path.join(folder, 'out');
-	run = await new Promise((resolve, reject) => {
-		const child = spawn(path.join(project, 'node_modules', '.bin', 'tsx'), [path.join(project, 'scripts', 'grade.mts'), submissions, '--jobs', '3', '--cell-timeout', '30', '--out', out], {
-			cwd: project,
-			env: {...process.env, PR4E_GRADE_CANARY: CANARY},
-		});
-		const result = {code: null as number | null, stdout: '', stderr: ''};
-		child.stdout.on('data', (data: Buffer) => (result.stdout += data.toString()));
-		child.stderr.on('data', (data: Buffer) => (result.stderr += data.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({...result, code}));
-	});
-	const csv = existsSync(path.join(out, 'grades.csv')) ? await readFile(path.join(out, 'grades.csv'), 'utf8') : '';
-	rows = new Map(
-		csv
-			.trim()
-			.split('\r\n')
-			.slice(1)
-			.map((line) => {
-				const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((cell) => cell.replace(/,$/, '').replace(/^"|"$/g, '').replaceAll('""', '"'));
-				return [cells[0]!, cells];
-			}),
-	);
+	run = await runGrade(project, [submissions, '--jobs', '3', '--cell-timeout', '30', '--out', out], {PR4E_GRADE_CANARY: CANARY});
+	rows = await gradeRows(path.join(out, 'grades.csv'));
 }, 600_000);
 
 afterAll(async () => {

@@ -10,34 +10,9 @@ import * as path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
-import {spawn} from 'node:child_process';
+import {type GradeRun, gradeRows, runGrade} from '../helpers/grading.mjs';
 
 const AS_ROOT = process.getuid?.() === 0;
-
-interface ScriptResult {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
-/**
- * Runs npm run grade's script to its end (in beforeAll, where the run-script helper's per-test cleanup cannot
- * be), with its temporary folders (sandboxes, kernels' sockets) in `temporary`. Not as root, no sandbox can
- * be made, so the submissions run unprotected, as --no-sandbox asks.
- */
-function grade(args: string[], temporary: string): Promise<ScriptResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), ...args, ...(AS_ROOT ? [] : ['--no-sandbox'])], {
-			cwd: PROJECT_ROOT,
-			env: {...process.env, TMPDIR: temporary},
-		});
-		const result: ScriptResult = {code: null, stdout: '', stderr: ''};
-		child.stdout.on('data', (data: Buffer) => (result.stdout += data.toString()));
-		child.stderr.on('data', (data: Buffer) => (result.stderr += data.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({...result, code}));
-	});
-}
 
 interface Cell {
 	cell_type: string;
@@ -47,7 +22,7 @@ interface Cell {
 
 let folder: string;
 let canary: string;
-let run: ScriptResult;
+let run: GradeRun;
 let rows: Map<string, string[]>;
 
 /** The exercises notebook (or its solutions) with the code of `exercise-N` cells replaced. */
@@ -91,18 +66,11 @@ beforeAll(async () => {
 	};
 	for (const [name, text] of Object.entries(files)) await writeFile(path.join(submissions, name), text);
 	await mkdir(path.join(folder, 'tmp'));
-	run = await grade([submissions, '--jobs', '3', '--cell-timeout', '8', '--out', path.join(folder, 'out')], path.join(folder, 'tmp'));
-	const csv = existsSync(path.join(folder, 'out', 'grades.csv')) ? await readFile(path.join(folder, 'out', 'grades.csv'), 'utf8') : '';
-	rows = new Map(
-		csv
-			.trim()
-			.split('\r\n')
-			.slice(1)
-			.map((line) => {
-				const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((cell) => cell.replace(/,$/, '').replace(/^"|"$/g, '').replaceAll('""', '"'));
-				return [cells[0]!, cells];
-			}),
-	);
+	// Not as root, no sandbox can be made, so the submissions run unprotected, as --no-sandbox asks.
+	const flags = [submissions, '--jobs', '3', '--cell-timeout', '8', '--out', path.join(folder, 'out'), ...(AS_ROOT ? [] : ['--no-sandbox'])];
+	// Its temporary folders (sandboxes, kernels' sockets) in one of the test's own, to see them all removed.
+	run = await runGrade(PROJECT_ROOT, flags, {TMPDIR: path.join(folder, 'tmp')});
+	rows = await gradeRows(path.join(folder, 'out', 'grades.csv'));
 }, 300_000);
 
 afterAll(async () => {
