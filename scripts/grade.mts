@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {EXERCISE_NUMBERS, EXERCISES_TEMPLATE, failedGrade, type GradeLimits, gradeSubmission, type Isolation, type SubmissionGrade, withSubmittedCode} from './grading/grade-submission.mjs';
 import {gradeTables, withoutControls} from './grading/grade-tables.mjs';
-import {GradingSandbox, sandboxParent} from './grading/sandbox.mjs';
+import {GradingRun} from './grading/sandbox.mjs';
 import {sandboxTools} from './grading/sandbox-tools.mjs';
 import {findSubmissions, readSubmission, type Submission} from './grading/submissions.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
@@ -86,15 +86,21 @@ async function main(args: Flags): Promise<number> {
 			return 3;
 		}
 		if (!tools.cgroups) say('Note: cgroups are not writable here, so memory is bounded by the heap limit and processes by RLIMIT_NPROC only');
-		isolation = {kind: 'sandbox', tools, parent: await sandboxParent()};
+		isolation = {kind: 'sandbox', run: await GradingRun.start(tools)};
 	}
 	const cleanUp = async (): Promise<void> => {
 		await Kernel.killAll();
-		await GradingSandbox.destroyAll();
-		await rm(isolation.parent, {recursive: true, force: true});
+		if (isolation.kind === 'sandbox') await isolation.run.end();
+		else await rm(isolation.parent, {recursive: true, force: true});
 	};
+	// Listened for to the end, and a second signal (a Ctrl-C reaches tsx and this process both, and tsx
+	// passes it on again) must not cut the stopping short. Should this process die anyway, the run's
+	// guardian removes its sandboxes, and the kernels' guardians their kernels.
+	let stopping = false;
 	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-		process.once(signal, () => {
+		process.on(signal, () => {
+			if (stopping) return;
+			stopping = true;
 			process.stderr.write(`\n${signal}: stopping the kernels and removing the sandboxes\n`);
 			void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 		});

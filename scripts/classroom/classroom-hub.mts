@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
+import {releaseGuardian, startGuardian} from '../support/guardian.mjs';
 import {installJupyterConfig} from '../support/jupyter-env.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {waitUntil} from '../support/wait-until.js';
@@ -117,7 +118,8 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		env: {...process.env, NODE_PATH: ['/usr/share/nodejs', process.env['NODE_PATH']].filter(Boolean).join(path.delimiter)},
 	});
 	closeSync(log); // The hub has its own copy.
-	const guardian = startHubGuardian(hub.pid!);
+	// Should this process die without stopping the hub, the guardian asks the hub to stop (hub-guardian.cjs).
+	const guardian = startGuardian(HUB_GUARDIAN, [String(hub.pid!)]);
 	const exited = new Promise<void>((resolve) => hub.once('exit', () => resolve()));
 	// Listening on every interface includes loopback, which is where this process reaches it.
 	const host = settings.ip === '0.0.0.0' ? '127.0.0.1' : settings.ip === '::' ? '::1' : settings.ip;
@@ -139,7 +141,7 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 		if (separateUsers) for (const name of learners) spawnSync('pkill', ['-KILL', '-u', name], {stdio: 'ignore'});
 		const roots = settings.cgroupRoots;
 		if (roots) for (const name of learners) for (const root of [roots.memory, roots.pids]) await removeCgroup(path.join(root, 'pr4e-classroom', name));
-		guardian.stdin?.end('done\n');
+		releaseGuardian(guardian);
 		return {leftByHub};
 	};
 	try {
@@ -194,15 +196,3 @@ async function logTail(logFile: string): Promise<string> {
 	return (serious.length > 0 ? serious : lines).slice(-8).join('\n');
 }
 
-/**
- * Starts the hub's guardian (hub-guardian.cjs): a process in a group of its own that asks the hub to stop
- * if this process dies without stopping it. Neither it nor its pipe keeps this process alive.
- */
-function startHubGuardian(hubPid: number): ChildProcess {
-	const guardian = spawn(process.execPath, [HUB_GUARDIAN, String(hubPid)], {detached: true, stdio: ['pipe', 'ignore', 'ignore']});
-	guardian.unref();
-	(guardian.stdin as (typeof guardian.stdin & {unref?: () => void}) | null)?.unref?.();
-	guardian.on('error', () => {});
-	guardian.stdin?.on('error', () => {});
-	return guardian;
-}

@@ -14,8 +14,7 @@ import {projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from '../notebook-runner/notebook-file.mjs';
 import {type CellFailure, runNotebook} from '../notebook-runner/run-notebook.mjs';
-import {GradingSandbox, type JudgeLine, type SandboxLimits} from './sandbox.mjs';
-import type {SandboxTools} from './sandbox-tools.mjs';
+import {type GradingRun, type GradingSandbox, type JudgeLine, type SandboxLimits} from './sandbox.mjs';
 
 export const EXERCISES_TEMPLATE = path.join(PROJECT_ROOT, 'notebooks', '04-exercises.ipynb');
 export const EXERCISE_NUMBERS = [1, 2, 3, 4, 5] as const;
@@ -49,8 +48,8 @@ export interface GradeLimits {
 	readonly sandbox: SandboxLimits;
 }
 
-/** Where submissions run: in sandboxes (the tools, and a root-only folder to make them in), or, unprotected, as the grader. */
-export type Isolation = {readonly kind: 'sandbox'; readonly tools: SandboxTools; readonly parent: string} | {readonly kind: 'none'; readonly parent: string};
+/** Where submissions run: in sandboxes of a grading run, or, unprotected, as the grader in a folder in the project. */
+export type Isolation = {readonly kind: 'sandbox'; readonly run: GradingRun} | {readonly kind: 'none'; readonly parent: string};
 
 /** What one verdict of the judge says, checked: the judge is ours, but its line crossed a process boundary. */
 interface Verdict {
@@ -127,13 +126,13 @@ export async function gradeSubmission(student: string, file: string, graded: Not
 	let sandbox: GradingSandbox | undefined;
 	let grade: SubmissionGrade;
 	try {
-		sandbox = await GradingSandbox.create(isolation.tools, isolation.parent, limits.sandbox);
+		sandbox = await isolation.run.sandbox(limits.sandbox);
 		const judgePort = await sandbox.startJudge(keep);
 		grade = await run(path.join(sandbox.folder, 'notebooks', path.basename(EXERCISES_TEMPLATE)), kernelEnv(judgePort), sandbox);
 	} catch (error) {
 		grade = failed(`could not be run: ${(error as Error).message}`);
 	}
-	const leftovers = (await sandbox?.destroy()) ?? [];
+	const leftovers = sandbox ? await isolation.run.destroy(sandbox) : [];
 	return leftovers.length === 0 ? grade : {...grade, problem: [grade.problem, `the sandbox: ${leftovers.join('; ')}`].filter(Boolean).join('; ')};
 }
 

@@ -14,9 +14,11 @@ import {chmod, chown, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {createInterface} from 'node:readline';
+import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cgroupProcesses, killProcess, removeCgroup} from '../support/cgroups.mjs';
+import {releaseGuardian, startGuardian} from '../support/guardian.mjs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {idIsFree, processesOf, type SandboxTools} from './sandbox-tools.mjs';
 
@@ -50,14 +52,6 @@ const KERNEL_READ_ONLY = ['node_modules', 'dist', path.join('lib', 'replica', 'd
 const JUDGE_READ_ONLY = ['dist', path.join('lib', 'replica', 'data')];
 
 export class GradingSandbox {
-	/** Every sandbox made and not yet destroyed, so that an interrupted grader can remove them all. */
-	static readonly #live = new Set<GradingSandbox>();
-
-	/** Destroys every sandbox this process made (for SIGINT/SIGTERM handlers). */
-	static async destroyAll(): Promise<void> {
-		await Promise.all([...GradingSandbox.#live].map((sandbox) => sandbox.destroy()));
-	}
-
 	readonly #tools: SandboxTools;
 	readonly #limits: SandboxLimits;
 	/** The cgroups made so far (memory, pids). */
@@ -76,16 +70,18 @@ export class GradingSandbox {
 	) {
 		this.#tools = tools;
 		this.#limits = limits;
-		GradingSandbox.#live.add(this);
 	}
 
-	/** Makes the sandbox's users, folder, network namespace and cgroups. `parent` must be a folder only root can write. */
-	static async create(tools: SandboxTools, parent: string, limits: SandboxLimits): Promise<GradingSandbox> {
+	/**
+	 * Makes the sandbox's users, folder, network namespace and cgroups (the latter two called `name`).
+	 * `parent` must be a folder only root can write. GradingRun makes sandboxes; tests may too.
+	 */
+	static async create(tools: SandboxTools, parent: string, limits: SandboxLimits, name: string): Promise<GradingSandbox> {
 		const kernelId = freeId();
 		let judgeId = freeId();
 		while (judgeId === kernelId) judgeId = freeId();
 		const folder = await mkdtemp(path.join(parent, 'submission-'));
-		const sandbox = new GradingSandbox(tools, limits, `pr4e-${randomBytes(6).toString('hex')}`, folder, {uid: kernelId, gid: kernelId}, {uid: judgeId, gid: judgeId});
+		const sandbox = new GradingSandbox(tools, limits, name, folder, {uid: kernelId, gid: kernelId}, {uid: judgeId, gid: judgeId});
 		try {
 			await sandbox.#make();
 			return sandbox;
@@ -102,8 +98,8 @@ export class GradingSandbox {
 		await run(this.#tools.paths.ip, ['-n', this.name, 'link', 'set', 'lo', 'up']);
 		const roots = this.#tools.cgroups;
 		if (!roots) return;
-		const memory = path.join(roots.memory, 'pr4e-grading', this.name);
-		const pids = path.join(roots.pids, 'pr4e-grading', this.name);
+		const memory = path.join(roots.memory, CGROUP_FOLDER, this.name);
+		const pids = path.join(roots.pids, CGROUP_FOLDER, this.name);
 		for (const cgroup of [memory, pids]) {
 			await mkdir(cgroup, {recursive: true});
 			this.#cgroups.push(cgroup);
@@ -175,7 +171,6 @@ export class GradingSandbox {
 	 * anything that could not be removed (nothing, when all went well).
 	 */
 	async destroy(): Promise<string[]> {
-		GradingSandbox.#live.delete(this);
 		const judge = this.#judge;
 		if (judge && judge.exitCode === null && judge.signalCode === null) {
 			judge.stdin?.end();
@@ -278,9 +273,50 @@ function shellQuote(text: string): string {
 	return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-/** A folder for this run's sandboxes that only root may write to, and others may only pass through. */
-export async function sandboxParent(): Promise<string> {
-	const parent = await mkdtemp(path.join(tmpdir(), 'pr4e-grading-'));
-	await chmod(parent, 0o711);
-	return parent;
+/** Where the grading guardian is, and the folder under each cgroup controller that holds the sandboxes' cgroups. */
+const GRADING_GUARDIAN = fileURLToPath(new URL('./grading-guardian.cjs', import.meta.url));
+const CGROUP_FOLDER = 'pr4e-grading';
+
+/**
+ * One run of the grader: its sandboxes, in a folder only root may write to (others may only pass through),
+ * their namespaces and cgroups named after the run, and a guardian that removes them all should the grader
+ * die without doing so (killed outright, or its parent gone before it could clean up).
+ */
+export class GradingRun {
+	readonly #tools: SandboxTools;
+	readonly #sandboxes = new Set<GradingSandbox>();
+	readonly #guardian: ChildProcess;
+	#made = 0;
+
+	private constructor(tools: SandboxTools, readonly folder: string, readonly name: string) {
+		this.#tools = tools;
+		const cgroupParents = tools.cgroups ? [tools.cgroups.memory, tools.cgroups.pids].map((root) => path.join(root, CGROUP_FOLDER)) : [];
+		this.#guardian = startGuardian(GRADING_GUARDIAN, [folder, name, tools.paths.ip, ...cgroupParents]);
+	}
+
+	static async start(tools: SandboxTools): Promise<GradingRun> {
+		const folder = await mkdtemp(path.join(tmpdir(), 'pr4e-grading-'));
+		await chmod(folder, 0o711);
+		return new GradingRun(tools, folder, `pr4e-${randomBytes(4).toString('hex')}`);
+	}
+
+	/** A new sandbox of this run. */
+	async sandbox(limits: SandboxLimits): Promise<GradingSandbox> {
+		const sandbox = await GradingSandbox.create(this.#tools, this.folder, limits, `${this.name}-${++this.#made}`);
+		this.#sandboxes.add(sandbox);
+		return sandbox;
+	}
+
+	/** Destroys a sandbox of this run; resolves with what was wrong (see GradingSandbox.destroy). */
+	async destroy(sandbox: GradingSandbox): Promise<string[]> {
+		this.#sandboxes.delete(sandbox);
+		return sandbox.destroy();
+	}
+
+	/** Destroys every sandbox still there and removes the run's folder (also on SIGINT/SIGTERM). */
+	async end(): Promise<void> {
+		await Promise.all([...this.#sandboxes].map((sandbox) => this.destroy(sandbox)));
+		await rm(this.folder, {recursive: true, force: true});
+		releaseGuardian(this.#guardian);
+	}
 }

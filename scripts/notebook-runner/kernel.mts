@@ -14,6 +14,7 @@ import {fileURLToPath} from 'node:url';
 import * as zmq from 'zeromq';
 import type {KernelSpec} from './kernelspec.mjs';
 import {iopubMessage} from './iopub.mjs';
+import {releaseGuardian, startGuardian} from '../support/guardian.mjs';
 import {type JupyterMessage, MessageCodec} from './wire.mjs';
 
 const GUARDIAN = fileURLToPath(new URL('./kernel-guardian.cjs', import.meta.url));
@@ -166,7 +167,8 @@ export class Kernel {
 			stdio: launcher ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
 			env: {...process.env, ...env},
 		});
-		const guardian = child.pid === undefined ? undefined : startGuardian(child.pid, folder, tag, spec.env);
+		// It carries the kernelspec's environment too, so that a test can find it like the kernel.
+		const guardian = child.pid === undefined ? undefined : startGuardian(GUARDIAN, [String(child.pid), folder, tag], spec.env);
 		const kernel = new Kernel(child, key, folder, tag, guardian);
 		Kernel.#running.add(kernel);
 		if (launcher) kernel.#readKernelPid(child);
@@ -301,7 +303,7 @@ export class Kernel {
 		}
 		for (const socket of [this.#shell, this.#control, this.#iopub]) socket.close();
 		await rm(this.#folder, {recursive: true, force: true});
-		this.#guardian?.stdin?.end('done\n');
+		releaseGuardian(this.#guardian);
 	}
 
 	/** Reads the launcher's `{"child-pid": N}` from file descriptor 3. */
@@ -407,23 +409,4 @@ async function settledWithin(done: Promise<void>, isDone: () => boolean, ms: num
 /** A wait that does not keep the runner alive on its own. */
 function delay(ms: number): Promise<void> {
 	return sleep(ms, undefined, {ref: false});
-}
-
-/**
- * Starts the guardian of a kernel: a process of its own, in a process group of its own (so that whatever
- * ends the runner's group does not end it first), that ends the kernel if the runner dies. It carries the
- * kernelspec's environment too, so that a test can find it like the kernel.
- */
-function startGuardian(kernelPid: number, folder: string, tag: string, env: Record<string, string> | undefined): ChildProcess {
-	const guardian = spawn(process.execPath, [GUARDIAN, String(kernelPid), folder, tag], {
-		detached: true,
-		stdio: ['pipe', 'ignore', 'ignore'],
-		env: {...process.env, ...env},
-	});
-	// Neither the guardian nor its pipe may keep the runner alive.
-	guardian.unref();
-	(guardian.stdin as (typeof guardian.stdin & {unref?: () => void}) | null)?.unref?.();
-	guardian.on('error', () => {});
-	guardian.stdin?.on('error', () => {});
-	return guardian;
 }

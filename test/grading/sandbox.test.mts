@@ -3,34 +3,32 @@
  * it, as a submission's kernel would run, and attacks one promise: what it can see, write, reach and
  * start, whom it runs as, and what is left when it is gone. Root only: the sandbox is made by root.
  */
-import {spawn} from 'node:child_process';
-import {readdirSync, readFileSync} from 'node:fs';
+import {type ChildProcess, spawn} from 'node:child_process';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {afterAll, beforeAll, describe, expect, test} from 'vitest';
-import {GradingSandbox, sandboxParent} from '../../scripts/grading/sandbox.mjs';
-import {idIsFree, processesOf, sandboxTools, type SandboxTools} from '../../scripts/grading/sandbox-tools.mjs';
+import {afterAll, beforeAll, describe, expect, onTestFinished, test} from 'vitest';
+import {GradingRun, type GradingSandbox} from '../../scripts/grading/sandbox.mjs';
+import {idIsFree, processesOf, sandboxTools} from '../../scripts/grading/sandbox-tools.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 
 const AS_ROOT = process.getuid?.() === 0;
 const LIMITS = {memoryMiB: 256, processes: 64, fileMiB: 8};
 
-let tools: SandboxTools;
-let parent: string;
+let run: GradingRun;
 
 beforeAll(async () => {
 	if (!AS_ROOT) return;
 	const found = sandboxTools();
 	if ('problem' in found) throw new Error(found.problem);
-	tools = found;
-	parent = await sandboxParent();
+	run = await GradingRun.start(found);
 });
 
 afterAll(async () => {
-	if (parent) await rm(parent, {recursive: true, force: true});
+	await run?.end();
 });
 
 interface Run {
@@ -44,7 +42,7 @@ interface Run {
 
 /** Runs `script` with Node in a fresh sandbox (as the kernel would run), then destroys the sandbox. */
 async function inSandbox(script: string, options: {env?: Record<string, string>; whileRunning?: (sandbox: GradingSandbox) => Promise<void>} = {}): Promise<Run> {
-	const sandbox = await GradingSandbox.create(tools, parent, LIMITS);
+	const sandbox = await run.sandbox(LIMITS);
 	const connections = await mkdtemp(path.join(tmpdir(), 'sandbox-test-'));
 	const argv = sandbox.kernelCommand([process.execPath, '-e', script], options.env ?? {}, connections, path.join(sandbox.folder, 'notebooks'));
 	const child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
@@ -57,7 +55,7 @@ async function inSandbox(script: string, options: {env?: Record<string, string>;
 	const whileRunning = options.whileRunning?.(sandbox);
 	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
 	await whileRunning;
-	const leftovers = await sandbox.destroy();
+	const leftovers = await run.destroy(sandbox);
 	await rm(connections, {recursive: true, force: true});
 	const pid = /"child-pid":\s*(\d+)/.exec(info)?.[1];
 	return {code, stdout, stderr, kernelPid: pid === undefined ? undefined : Number(pid), leftovers, sandbox};
@@ -115,7 +113,7 @@ describe.runIf(AS_ROOT)('the grading sandbox', () => {
 		const outsidePort = (outside.address() as net.AddressInfo).port;
 		const reached: string[] = [];
 		outside.on('connection', () => reached.push('outside'));
-		const sandbox = await GradingSandbox.create(tools, parent, LIMITS);
+		const sandbox = await run.sandbox(LIMITS);
 		try {
 			const judgePort = await sandbox.startJudge(() => {});
 			const connections = await mkdtemp(path.join(tmpdir(), 'sandbox-test-'));
@@ -137,7 +135,7 @@ describe.runIf(AS_ROOT)('the grading sandbox', () => {
 			expect(JSON.parse(stdout)).toEqual({judge: 'connected', machine: 'ECONNREFUSED', world: 'ENETUNREACH'});
 			expect(reached).toEqual([]);
 		} finally {
-			await sandbox.destroy();
+			await run.destroy(sandbox);
 			outside.close();
 		}
 	});
@@ -201,47 +199,93 @@ describe('where no sandbox can be made', () => {
 	});
 
 	test.runIf(AS_ROOT)('npm run grade stops before running anything, says why and how, and exits 3', async () => {
-		const submission = path.join(parent, 'alice.ipynb');
+		const scratch = await mkdtemp(path.join(tmpdir(), 'grade-as-nobody-'));
+		await chmod(scratch, 0o755);
+		const submission = path.join(scratch, 'alice.ipynb');
 		await writeFile(submission, '{}');
-		await chmod(parent, 0o755);
 		const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 		const child = spawn('runuser', ['-u', 'nobody', '--', tsx, path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), submission], {cwd: '/tmp', env: {...process.env, HOME: '/tmp'}});
 		let output = '';
 		child.stdout.on('data', (data: Buffer) => (output += data.toString()));
 		child.stderr.on('data', (data: Buffer) => (output += data.toString()));
 		const code = await new Promise((resolve) => child.once('close', resolve));
-		await chmod(parent, 0o711);
+		await rm(scratch, {recursive: true, force: true});
 		expect(output).toMatch(/no sandbox can be made here: .*needs root.*sudo.*--no-sandbox/);
 		expect(output).not.toContain('Grading');
 		expect(code).toBe(3);
 	});
 });
 
-describe.runIf(AS_ROOT)('npm run grade, stopped with Ctrl-C while a submission runs', () => {
-	test('removes the sandbox and leaves no process of it behind', async () => {
+describe.runIf(AS_ROOT)('npm run grade, stopped while a submission runs in its sandbox', () => {
+	/**
+	 * Starts the grader on a submission whose first exercise never ends, in a process group of its own as a
+	 * command typed in a terminal has, and resolves once the submission runs in its sandbox, with the names
+	 * of the sandbox's network namespace and cgroups (on bubblewrap's command line).
+	 */
+	async function graderBusyInASandbox(): Promise<{grader: ChildProcess; exited: Promise<number | null>; scratch: string; temporary: string; names: string[]}> {
 		const scratch = await mkdtemp(path.join(tmpdir(), 'grade-interrupted-'));
+		onTestFinished(() => rm(scratch, {recursive: true, force: true}));
 		const temporary = path.join(scratch, 'tmp');
 		await mkdir(temporary);
 		const notebook = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'notebooks', '04-exercises-solutions.ipynb'), 'utf8')) as {cells: Array<{metadata: {tags?: string[]}; source: string | string[]}>};
 		for (const cell of notebook.cells) if (cell.metadata.tags?.includes('exercise-1')) cell.source = 'while (true) {}';
 		await writeFile(path.join(scratch, 'hangs.ipynb'), JSON.stringify(notebook));
 		const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-		const child = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), path.join(scratch, 'hangs.ipynb'), '--out', path.join(scratch, 'out')], {env: {...process.env, TMPDIR: temporary}});
-		const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-		// Every process of the run's sandbox names the scratch folder on its command line (bubblewrap's binds).
-		const sandboxed = (): number[] => processesNaming(scratch).filter((pid) => pid !== child.pid);
-		try {
-			await waitUntil(() => sandboxed().length > 0 && readdirSync(temporary).some((name) => name.startsWith('pr4e-grading-')), {timeoutMs: 30_000, what: 'the submission running in its sandbox'});
-			child.kill('SIGINT');
-			expect(await exited).toBe(130);
-			expect(readdirSync(temporary).filter((name) => /^(pr4e-grading|lesson-kernel)-/.test(name))).toEqual([]);
-			expect(sandboxed()).toEqual([]);
-		} finally {
-			child.kill('SIGKILL');
-			await rm(scratch, {recursive: true, force: true});
-		}
+		const grader = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), path.join(scratch, 'hangs.ipynb'), '--out', path.join(scratch, 'out')], {env: {...process.env, TMPDIR: temporary}, detached: true, stdio: 'ignore'});
+		onTestFinished(() => {
+			if (grader.exitCode === null) process.kill(-grader.pid!, 'SIGKILL');
+		});
+		const exited = new Promise<number | null>((resolve) => grader.once('exit', resolve));
+		// The kernel's bubblewrap names the scratch folder on its command line (its binds); its cgroup is the
+		// sandbox's, named as the sandbox's network namespace is.
+		const cgroupName = (pid: number): string | undefined => /memory:\/pr4e-grading\/([\w-]+)/.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+		const sandboxNames = (): string[] => [...new Set(processesNaming(scratch).filter((pid) => commandLine(pid).includes('bwrap')).flatMap((pid) => cgroupName(pid) ?? []))];
+		await waitUntil(() => sandboxNames().length > 0, {timeoutMs: 30_000, what: 'the submission running in its sandbox'});
+		const names = sandboxNames();
+		expect(names).toHaveLength(1);
+		return {grader, exited, scratch, temporary, names};
+	}
+
+	/** What of the run is still on the machine: its folders, namespaces, cgroups and processes. */
+	function leftOf(scratch: string, temporary: string, names: readonly string[]): string[] {
+		const named = (folder: string): string[] => (existsSync(folder) ? readdirSync(folder).filter((entry) => names.includes(entry)).map((entry) => path.join(folder, entry)) : []);
+		return [
+			...readdirSync(temporary).filter((entry) => /^(pr4e-grading|lesson-kernel)-/.test(entry)),
+			...named('/run/netns'),
+			...named('/sys/fs/cgroup/memory/pr4e-grading'),
+			...named('/sys/fs/cgroup/pids/pr4e-grading'),
+			...processesNaming(scratch).map((pid) => `process ${pid}: ${commandLine(pid).slice(0, 80)}`),
+		];
+	}
+
+	test('a Ctrl-C stops it with 130 and leaves nothing of the run behind', async () => {
+		const {grader, exited, scratch, temporary, names} = await graderBusyInASandbox();
+		// A terminal's Ctrl-C goes to the whole foreground process group.
+		process.kill(-grader.pid!, 'SIGINT');
+		expect(await exited).toBe(130);
+		await waitUntil(() => leftOf(scratch, temporary, names).length === 0, {timeoutMs: 10_000, what: 'nothing left'}).catch(() => {});
+		expect(leftOf(scratch, temporary, names)).toEqual([]);
+	});
+
+	test('killed outright, its guardian removes the run\'s sandbox for it', async () => {
+		const {grader, scratch, temporary, names} = await graderBusyInASandbox();
+		// The grader itself (the node process tsx started), with no chance to clean up.
+		const graders = readFileSync(`/proc/${grader.pid}/task/${grader.pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+		expect(graders).toHaveLength(1);
+		process.kill(graders[0]!, 'SIGKILL');
+		await waitUntil(() => leftOf(scratch, temporary, names).length === 0, {timeoutMs: 15_000, what: 'the guardian to remove the run'}).catch(() => {});
+		expect(leftOf(scratch, temporary, names)).toEqual([]);
 	});
 });
+
+/** A process's command line, its arguments joined by spaces ('' if it is gone). */
+function commandLine(pid: number): string {
+	try {
+		return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+	} catch {
+		return '';
+	}
+}
 
 /** The live processes whose command line mentions `text`. */
 function processesNaming(text: string): number[] {
