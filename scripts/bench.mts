@@ -4,9 +4,10 @@ import {lessonNotebookFiles} from './support/project-paths.mjs';
 import {type CliArgs, findOnPath, integerFlag, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
-import {bookRuns, concurrentDownloads, replicaVersusNginx} from './bench/replica-load.mjs';
+import {bookRuns, concurrentDownloads, greedyClientsVersusDownload, replicaVersusNginx} from './bench/replica-load.mjs';
 import {PYTHON} from './bench/clients.mjs';
 import {kernelStartVersusIpython} from './bench/kernel-start.mjs';
+import {kernelStartInSandbox} from './bench/grading-sandbox.mjs';
 import {retrieveVersusPeers} from './bench/retrieve-vs-curl.mjs';
 import {classroomUnderLoad} from './bench/classroom-load.mjs';
 import {JUPYTERHUB} from './classroom/classroom-hub.mjs';
@@ -22,9 +23,12 @@ machine, and prints medians and ratios (speed is judged here, never by timed uni
      retrieve() at recvSize 5120, time per MiB and each client's peak RSS;
   2. the replica's fast profile vs nginx serving cover3.jpg under wrk (100 connections), and 1,000
      concurrent book-run-2 downloads (correctness, p50/p99, the replica's peak RSS), and the book
-     profiles run back to back;
+     profiles run back to back; a download of cover3.jpg alone vs while 500 greedy clients (more if 500
+     stay under the kernel's TCP memory limit) hold the replica without reading, with its connection
+     cap and without, from that replica and from a neighbouring one;
   3. npm run lesson (one notebook at a time, and --jobs 3) vs jupyter nbconvert --execute on the lesson
-     notebooks one after another; npm run grade on 20 copies of the solutions notebook vs one run of it;
+     notebooks one after another; npm run grade on 20 copies of the solutions notebook vs one run of it,
+     and (as root) vs --no-sandbox; a kernel's start and first cell, plain vs in a grading sandbox;
   4. a kernel's start plus its first cell through jupyter_client: the project's tslab (with and without its
      code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase;
   5. a classroom: 20 learners logged in at npm run classroom's JupyterHub (headless Chromium) run notebook 2
@@ -65,6 +69,7 @@ async function main(args: Flags): Promise<void> {
 		else print(['skipping replica vs nginx: needs nginx and wrk (apt-get install nginx wrk)']);
 		print(await concurrentDownloads(1000));
 		print(await bookRuns(quick ? 5 : 20));
+		print(await greedyClientsVersusDownload({runs: quick ? 3 : 5}));
 	}
 
 	if (wanted(3)) {
@@ -73,6 +78,7 @@ async function main(args: Flags): Promise<void> {
 			print(await lessonVersusNbconvert({runs: quick ? 3 : 5, notebooks}));
 		} else print([`skipping the lesson vs nbconvert: needs ${NBCONVERT} (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)`]);
 		print(await gradingVersusOneRun({copies: quick ? 6 : 20, runs: quick ? 1 : 3}));
+		print(await kernelStartInSandbox({runs: quick ? 3 : 5}));
 	}
 
 	if (wanted(4)) {

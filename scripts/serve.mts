@@ -2,7 +2,7 @@ import {type ConnectionLog, LINK_NAMES, startReplica} from '../lib/index.js';
 import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 
 const HELP = `
-usage: npm run serve -- [--host 127.0.0.1] [--port 8080] [--link book-run-1] [--quiet]
+usage: npm run serve -- [--host 127.0.0.1] [--port 8080] [--link book-run-1] [--max-connections 128] [--quiet]
 
 Serves the offline replica of data.pr4e.org until interrupted (Ctrl-C). Prints one ready line,
 "listening on http://HOST:PORT", then one line per finished connection (unless --quiet).
@@ -28,6 +28,10 @@ Options:
   --host ADDRESS  address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to your network)
   --port N        port (default 8080; 0 picks a free one)
   --link NAME     link profile (default book-run-1)
+  --max-connections N
+                  the most connections served at once (default 128); one more is answered
+                  503 Service Unavailable and closed. Far above what a class makes; low enough to
+                  bound what clients that never read hold of the machine's TCP memory (3.8 MiB each)
   --quiet         no line per connection
 `;
 
@@ -36,6 +40,7 @@ const OPTIONS = {
 	host: {type: 'string'},
 	port: {type: 'string'},
 	link: {type: 'string'},
+	'max-connections': {type: 'string'},
 	quiet: {type: 'boolean'},
 } as const satisfies OptionTable;
 type Flags = CliArgs<typeof OPTIONS>;
@@ -44,12 +49,14 @@ async function main(args: Flags): Promise<number> {
 	const link = args.link ?? 'book-run-1';
 	if (!(LINK_NAMES as readonly string[]).includes(link)) throw new UsageError(`--link must be one of ${LINK_NAMES.join(', ')}, got "${link}"`);
 	const port = integerFlag('port', args.port, 8080, 0, 65535);
+	const maxConnections = integerFlag('max-connections', args['max-connections'], 128, 1);
 	// An empty --host would mean every interface to Node: that must be asked for by name (0.0.0.0).
 	if (args.host !== undefined && args.host.trim() === '') throw new UsageError('--host needs an address, e.g. 127.0.0.1 (0.0.0.0 for every interface)');
 	const replica = await startReplica({
 		host: args.host ?? '127.0.0.1',
 		port,
 		link,
+		maxConnections,
 		...(args.quiet ? {} : {onConnectionClosed: printConnection}),
 	});
 	console.log(`listening on ${replica.url}`);

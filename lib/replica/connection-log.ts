@@ -30,7 +30,12 @@ export interface WaitingBytes {
 	readonly senderProcess: number;
 }
 
-export type ConnectionOutcome = 'in-progress' | 'complete' | 'client-closed' | 'stalled' | 'rejected' | 'server-closed';
+/**
+ * How a connection ended. `rejected`: its request was answered with an error (400, 404, 405, 408, 431).
+ * `refused`: it arrived while the replica was serving `maxConnections` others, and was answered 503 before
+ * its request was read.
+ */
+export type ConnectionOutcome = 'in-progress' | 'complete' | 'client-closed' | 'stalled' | 'rejected' | 'refused' | 'server-closed';
 
 /** What the replica did on one connection: the request, every write, and how it ended. */
 export interface ConnectionLog {

@@ -13,6 +13,28 @@ export interface Settings {
 	stallTimeoutMs: number;
 }
 
+/**
+ * How long a turned-away client gets to take its 503 and close, in milliseconds, before it is dropped. As
+ * Apache's lingering close (2 s): reading on until the client's FIN, rather than closing at once on a
+ * request we never read, is what keeps the kernel from answering with a reset that can discard the 503.
+ */
+const REFUSED_LINGER_MS = 2000;
+
+// Apache's own words for its 503 page.
+const APACHE_503 = 'The server is temporarily unable to service your request due to maintenance downtime or capacity problems. Please try again later.';
+
+/**
+ * Answers 503 at once, without waiting for the request (the answer does not depend on it), and closes.
+ * Lingers briefly, never `stallTimeoutMs`: a flood of refused clients must not hold sockets for a minute.
+ */
+export async function refuseConnection(socket: net.Socket, log: ConnectionLog, date: string, maxConnections: number, settings: Settings): Promise<void> {
+	socket.on('error', () => {}); // a refused client that resets harms no one; its log already says refused
+	log.status = 503;
+	// Ended first, so that the linger below cannot log it as a stalled reader.
+	end(log, 'refused', `already serving maxConnections (${maxConnections})`);
+	await writeAll(socket, errorResponse(503, APACHE_503, date), log, Math.min(REFUSED_LINGER_MS, settings.stallTimeoutMs));
+}
+
 /** Reads one request head, answers it, closes. Every way out is logged; nothing throws past here. */
 export async function serveConnection(
 	socket: net.Socket,

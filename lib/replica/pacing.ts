@@ -48,7 +48,7 @@ export async function sendPaced(socket: net.Socket, response: Buffer, link: Link
 			log.pausedMs += waitedMs;
 			if (drained === 'stalled') {
 				end(log, 'stalled', `the reader took no data for ${stallTimeoutMs} ms`);
-				socket.destroy();
+				dropStalled(socket);
 				return;
 			}
 		}
@@ -99,7 +99,7 @@ function endSocket(socket: net.Socket, log: ConnectionLog, stallTimeoutMs: numbe
 					since = Date.now();
 				} else if (Date.now() - since >= stallTimeoutMs) {
 					end(log, 'stalled', unsent > 0 ? `the reader took no data for ${stallTimeoutMs} ms` : `the client did not close within ${stallTimeoutMs} ms`);
-					socket.destroy();
+					dropStalled(socket);
 				}
 			},
 			Math.min(1000, stallTimeoutMs / 4),
@@ -131,4 +131,14 @@ function waitingBytes(socket: net.Socket): WaitingBytes | undefined {
 
 function isLoopback(address: string | undefined): boolean {
 	return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+}
+
+/**
+ * Drops a client that stopped reading, with a reset: a plain close keeps the unsent bytes (megabytes of
+ * them) in the kernel, as an orphaned connection, for as long as the client lives, so a client that
+ * reconnects again and again could pile them up past the connection cap (100 dropped clients held 380 MiB
+ * 200 s later; with a reset, 14 MiB at the drop).
+ */
+function dropStalled(socket: net.Socket): void {
+	socket.resetAndDestroy();
 }

@@ -2,7 +2,7 @@
 import * as net from 'node:net';
 import {ListenError} from '../errors';
 import {type ConnectionLog, end, newLog} from './connection-log';
-import {serveConnection} from './connection';
+import {refuseConnection, serveConnection} from './connection';
 import {type LinkModel, type LinkOption, linkModel} from './link-profiles';
 import {type Resource, resourceTable} from './resources';
 import {MAX_TIMER_MS} from '../timer-limit';
@@ -24,6 +24,22 @@ export interface ReplicaOptions {
 	 * in milliseconds; then the connection is dropped. Default: 60000.
 	 */
 	stallTimeoutMs?: number;
+	/**
+	 * The most connections served at once; one more is answered `503 Service Unavailable` (with
+	 * `Retry-After`) and closed, and logged as `refused`. Default: 128.
+	 *
+	 * Why a cap: a client that asks for `/flow-control.bin` and never reads holds about 3.8 MiB of the
+	 * kernel's TCP memory on loopback (our send buffer grown to `net.ipv4.tcp_wmem`'s 4 MiB, and its
+	 * receive buffer) until `stallTimeoutMs` drops it. Linux counts that against one limit for the whole
+	 * machine (`net.ipv4.tcp_mem`: pressure from 1/16 of its memory), and past it every connection on the
+	 * machine waits for retransmissions: with 500 to 800 such clients, a download of cover3.jpg from this
+	 * replica or a neighbouring one took 0.2 s to 17 s instead of 7 ms.
+	 * Why 128: 128 of them hold at most about 0.5 GiB, under the pressure point of a machine of 8 GiB or
+	 * more; and in normal use a replica never gets near it: each notebook starts its own (one download at a
+	 * time), and a class of 30 sharing one `npm run serve` makes about 30 at once. A load test of more
+	 * clients at once asks for more (`concurrentDownloads(1000)` in the bench asks for 1000).
+	 */
+	maxConnections?: number;
 	/** How many finished connection logs to keep (the oldest are dropped). Default: 1000. */
 	keepLogs?: number;
 	/** Called with a connection's log once the connection has closed. */
@@ -63,11 +79,15 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 		headTimeoutMs: wholeNumber('headTimeoutMs', options.headTimeoutMs ?? 10_000, 1, MAX_TIMER_MS),
 		stallTimeoutMs: wholeNumber('stallTimeoutMs', options.stallTimeoutMs ?? 60_000, 1, MAX_TIMER_MS),
 	};
+	const maxConnections = wholeNumber('maxConnections', options.maxConnections ?? 128, 1);
 	const keepLogs = wholeNumber('keepLogs', options.keepLogs ?? 1000, 0);
 	if (options.port !== undefined) wholeNumber('port', options.port, 0, 65535);
 	const resources = options.resources ?? resourceTable();
 	const logs: ConnectionLog[] = [];
+	// Every socket still open, the refused ones lingering over their 503 too (idle and close wait for them).
 	const open = new Set<net.Socket>();
+	// Only the ones being served count against the cap: refused ones must not keep it full.
+	let served = 0;
 	let idleWaiters: Array<() => void> = [];
 	let nextId = 1;
 
@@ -78,13 +98,22 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 		const oldestFinished = logs.length > keepLogs ? logs.findIndex((entry) => entry.outcome !== 'in-progress') : -1;
 		if (oldestFinished >= 0) logs.splice(oldestFinished, 1);
 		open.add(socket);
+		// Beyond the cap a client is answered 503 at once rather than left waiting in the accept queue: Node
+		// cannot stop accepting without closing the listening socket (which would reset every queued client),
+		// and a held client would wait without a word until a slot frees, up to stallTimeoutMs (60 s) behind
+		// clients that do not read, the very wait the cap is for. A 503 says at once what happened and when to
+		// try again; Node's own server.maxConnections would drop the socket without a word.
+		const counted = served < maxConnections;
+		if (counted) served += 1;
 		socket.on('close', () => {
+			if (counted) served -= 1;
 			open.delete(socket);
 			if (log.outcome === 'in-progress') end(log, 'client-closed', 'the client went away before the response was sent');
 			options.onConnectionClosed?.(log);
 			if (open.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
 		});
-		serveConnection(socket, log, link, resources, settings).catch((error: unknown) => {
+		const connection = counted ? serveConnection(socket, log, link, resources, settings) : refuseConnection(socket, log, link.date, maxConnections, settings);
+		connection.catch((error: unknown) => {
 			end(log, 'server-closed', String(error));
 			socket.destroy();
 		});

@@ -7,7 +7,14 @@ const REASONS: Record<number, string> = {
 	405: 'Method Not Allowed',
 	408: 'Request Timeout',
 	431: 'Request Header Fields Too Large',
+	503: 'Service Unavailable',
 };
+
+/**
+ * How long a client turned away by a full replica is asked to wait, in seconds: a paced download of
+ * cover3.jpg takes 1.4 s to 4 s, so a slot is normally free again by then.
+ */
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * The header block Apache sent for a file, field for field in its order (the chapter's 240 bytes for
@@ -40,6 +47,7 @@ export function errorResponse(status: number, detail: string, date: string): Buf
 		`Date: ${date}`,
 		'Server: Apache',
 		...(status === 405 ? ['Allow: GET, HEAD'] : []),
+		...(status === 503 ? [`Retry-After: ${RETRY_AFTER_SECONDS}`] : []),
 		`Content-Length: ${body.length}`,
 		'Connection: close',
 		'Content-Type: text/html; charset=iso-8859-1',

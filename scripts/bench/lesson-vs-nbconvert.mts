@@ -20,7 +20,8 @@ async function runLesson(args: readonly string[]): Promise<CommandResult> {
 
 /**
  * Grading a class: `npm run grade` on `copies` copies of the solutions notebook, against running that
- * notebook once through `npm run lesson`; the wall time per notebook shows what running them side by side buys.
+ * notebook once through `npm run lesson`; the wall time per notebook shows what running them side by side
+ * buys. As root, also with --no-sandbox: what the sandboxes and the judges cost.
  */
 export async function gradingVersusOneRun(options: {copies: number; runs: number}): Promise<string[]> {
 	const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-bench-grade-'));
@@ -29,21 +30,28 @@ export async function gradingVersusOneRun(options: {copies: number; runs: number
 		const submissions = path.join(scratch, 'class');
 		await mkdir(submissions);
 		for (let copy = 1; copy <= options.copies; copy++) await cp(solutions, path.join(submissions, `learner-${String(copy).padStart(2, '0')}.ipynb`));
+		const grade = async (flags: readonly string[]): Promise<number> => {
+			const result = await timeCommand(TSX, ['scripts/grade.mts', submissions, '--out', path.join(scratch, 'out'), ...flags], {cwd: PROJECT_ROOT});
+			if (result.code !== 0 || (result.stdout.match(/: 5 of 5 passed/g) ?? []).length !== options.copies) {
+				throw new Error(`npm run grade did not pass every copy:\n${result.stdout}${result.stderr}`);
+			}
+			return result.wallMs;
+		};
+		const asRoot = process.getuid?.() === 0;
 		const samples = await alternate(options.runs, {
 			single: async () => (await runLesson([solutions])).wallMs,
-			grading: async () => {
-				const result = await timeCommand(TSX, ['scripts/grade.mts', submissions, '--out', path.join(scratch, 'out')], {cwd: PROJECT_ROOT});
-				if (result.code !== 0 || (result.stdout.match(/: 5 of 5 passed/g) ?? []).length !== options.copies) {
-					throw new Error(`npm run grade did not pass every copy:\n${result.stdout}${result.stderr}`);
-				}
-				return result.wallMs;
-			},
+			// Without root there is no sandbox to compare with: both are the unprotected run.
+			grading: () => grade(asRoot ? [] : ['--no-sandbox']),
+			unprotected: () => grade(['--no-sandbox']),
 		});
-		const [single, grading] = [median(samples.single), median(samples.grading)];
+		const [single, grading, unprotected] = [median(samples.single), median(samples.grading), median(samples.unprotected)];
 		return [
 			`grading ${options.copies} copies of the solutions notebook with npm run grade (${DEFAULT_JOBS} at a time), median of ${options.runs}`,
-			`  ${fixed(grading)} ms in all, ${fixed(grading / options.copies)} ms per notebook, against ${fixed(single)} ms for one run of it ` +
+			`  ${fixed(grading)} ms in all${asRoot ? ', each in a sandbox' : ''}, ${fixed(grading / options.copies)} ms per notebook, against ${fixed(single)} ms for one run of it ` +
 				`through npm run lesson: ${fixed(grading / options.copies / single, 2)}x a single run, per notebook; all ${options.copies} graded 5 of 5`,
+			asRoot
+				? `  with --no-sandbox ${fixed(unprotected)} ms: the sandboxes and their judges cost ${fixed(grading / unprotected, 2)}x (${fixed((grading - unprotected) / options.copies)} ms per notebook)`
+				: '  (not root: no sandbox can be made, so both runs were --no-sandbox)',
 		];
 	} finally {
 		await rm(scratch, {recursive: true, force: true});
