@@ -117,6 +117,24 @@ export class ResponseTooLargeError extends LessonError {
 	}
 }
 
+/**
+ * An HTTP response's header block (status line, header lines and the blank line that ends them) did not
+ * end within `maxHeaderBytes`; the connection was closed without reading the rest.
+ */
+export class HeaderTooLargeError extends LessonError {
+	constructor(
+		readonly address: string,
+		readonly maxHeaderBytes: number,
+		readonly bytesReceived: number,
+	) {
+		super(
+			'ERR_HEADER_TOO_LARGE',
+			`${address} sent a header block larger than maxHeaderBytes (${maxHeaderBytes} bytes): no blank line ` +
+				`(CR LF CR LF) within the first ${maxHeaderBytes} bytes of the ${bytesReceived} received; the connection was closed`,
+		);
+	}
+}
+
 /** The bytes are not an HTTP response the library can split; `offset` says where it went wrong. */
 export class MalformedResponseError extends LessonError {
 	constructor(

@@ -16,6 +16,9 @@ of data.pr4e.org, started in this process; with --live it goes to the real host 
   --recv N        the most bytes one recv may return (default 5120)
   --max-bytes N   give up past this many bytes (default 67108864, 64 MiB): a server that never stops
                   sending cannot fill this machine's memory
+  --max-header-bytes N
+                  give up on a header block (status line to blank line) longer than this many bytes
+                  (default 65536, 64 KiB): a server whose header never ends is stopped there
   --delay-ms N    sleep after each recv, in milliseconds (default 0; the chapter tries 250)
   --out FILE      where to save the body (default stuff.jpg)
   --link NAME     the replica's link profile: ${LINK_NAMES.join(', ')}
@@ -31,6 +34,7 @@ const OPTIONS = {
 	recv: {type: 'string'},
 	'delay-ms': {type: 'string'},
 	'max-bytes': {type: 'string'},
+	'max-header-bytes': {type: 'string'},
 	out: {type: 'string'},
 	link: {type: 'string'},
 	live: {type: 'boolean'},
@@ -42,6 +46,7 @@ async function main(args: Flags): Promise<number> {
 	const recvSize = integerFlag('recv', args.recv, 5120, 1);
 	const delayMs = integerFlag('delay-ms', args['delay-ms'], 0);
 	const maxBytes = integerFlag('max-bytes', args['max-bytes'], 64 * 1024 * 1024, 1);
+	const maxHeaderBytes = integerFlag('max-header-bytes', args['max-header-bytes'], 64 * 1024, 1);
 	const link = args.link ?? (delayMs > 0 ? 'book-run-2' : 'book-run-1');
 	if (!(LINK_NAMES as readonly string[]).includes(link)) throw new UsageError(`--link must be one of ${LINK_NAMES.join(', ')}, got "${link}"`);
 	if (args.live && args.link) throw new UsageError('--link chooses how the replica paces bytes; it has no meaning with --live');
@@ -64,6 +69,7 @@ async function main(args: Flags): Promise<number> {
 			recvSize,
 			delayMs,
 			maxBytes,
+			maxHeaderBytes,
 			timeoutMs: 30_000,
 			onChunk: (chunk) => console.log(chunk.size, chunk.count),
 		});

@@ -3,6 +3,7 @@ import {
 	ConnectError,
 	ConnectionLostError,
 	EmptyResponseError,
+	HeaderTooLargeError,
 	HostNotFoundError,
 	LessonError,
 	MalformedResponseError,
@@ -21,6 +22,7 @@ describe('the library errors', () => {
 		{error: new ConnectionLostError('h:1', 'ECONNRESET', {cause}), name: 'ConnectionLostError', code: 'ERR_CONNECTION_LOST', says: 'ECONNRESET'},
 		{error: new EmptyResponseError('h:1'), name: 'EmptyResponseError', code: 'ERR_EMPTY_RESPONSE', says: 'without sending any bytes'},
 		{error: new ResponseTooLargeError('h:1', 10, 11), name: 'ResponseTooLargeError', code: 'ERR_RESPONSE_TOO_LARGE', says: 'maxBytes (10)'},
+		{error: new HeaderTooLargeError('h:1', 100, 120), name: 'HeaderTooLargeError', code: 'ERR_HEADER_TOO_LARGE', says: 'h:1 sent a header block larger than maxHeaderBytes (100 bytes)'},
 		{error: new MalformedResponseError('bad', 3), name: 'MalformedResponseError', code: 'ERR_MALFORMED_RESPONSE', says: 'bad'},
 	])('$name has code $code, its own name, and a message that says what failed', ({error, name, code, says}) => {
 		expect(error).toBeInstanceOf(LessonError);

@@ -1,6 +1,10 @@
 import {splitResponse} from './split-response';
 
-/** Look for Content-Length only in the first this-many bytes; a longer head is gathered the plain way. */
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
+const HTTP_START = Buffer.from('HTTP/', 'latin1');
+/** How many bytes before a recv's may hold the start of a blank line that ends in it. */
+const TAIL_BYTES = BLANK_LINE.length - 1;
+/** Plan the buffer from Content-Length only for a head that ended within this many bytes; a longer one is gathered the plain way. */
 const HEAD_SEARCH_BYTES = 64 * 1024;
 /**
  * A server's Content-Length is believed in proportion to the bytes that back it: a response up to this
@@ -17,6 +21,9 @@ const EVIDENCE_SHARE = 16;
  * it has come, see EVIDENCE_SHARE) and asks the socket to read into it (`onDestination`), so each later
  * recv returns bytes already in place. A response without Content-Length, or longer than it said, is kept
  * in pieces and joined once at the end.
+ *
+ * It also finds where the header block ends (`headerEnd`), searching each byte once and only until it is
+ * found, so that `retrieve` can stop a server whose header never ends.
  */
 export class ResponseAccumulator {
 	#pieces: Buffer[] = [];
@@ -26,8 +33,11 @@ export class ResponseAccumulator {
 	#expectedTotal = 0;
 	/** How many bytes must have arrived before that length is allocated. */
 	#allocateAt = 0;
-	#lookForLength: boolean;
-	/** The last bytes already searched for the blank line, in case it straddles two recvs. */
+	readonly #expectBody: boolean;
+	/** The first bytes received, up to 5: enough to tell whether they begin `HTTP/`. */
+	#firstBytes = Buffer.alloc(0);
+	#headerEnd: number | undefined;
+	/** The last bytes already searched for the blank line (up to TAIL_BYTES), in case it straddles two recvs. */
 	#searchedTail = Buffer.alloc(0);
 
 	/**
@@ -40,11 +50,25 @@ export class ResponseAccumulator {
 		private readonly maxBytes = Number.POSITIVE_INFINITY,
 		expectBody = true,
 	) {
-		this.#lookForLength = expectBody;
+		this.#expectBody = expectBody;
 	}
 
 	get count(): number {
 		return this.#count;
+	}
+
+	/**
+	 * Where the first CR LF CR LF starts (the chapter's `Header length`), once it has arrived; undefined until
+	 * then, and for bytes that do not begin as an HTTP response (see `startsAsHttp`), which are not searched.
+	 */
+	get headerEnd(): number | undefined {
+		return this.#headerEnd;
+	}
+
+	/** Whether the bytes so far begin `HTTP/` as a response does (true while fewer than 5 have come and they fit). */
+	get startsAsHttp(): boolean {
+		const first = this.#firstBytes;
+		return first.equals(HTTP_START.subarray(0, first.length));
 	}
 
 	add(data: Buffer): void {
@@ -60,8 +84,12 @@ export class ResponseAccumulator {
 			}
 			this.#pieces.push(data);
 		}
+		const start = this.#count;
 		this.#count += data.length;
-		if (this.#lookForLength && !this.#destination) this.#readContentLength(data);
+		if (this.#firstBytes.length < HTTP_START.length) {
+			this.#firstBytes = Buffer.concat([this.#firstBytes, data.subarray(0, HTTP_START.length - this.#firstBytes.length)]);
+		}
+		if (this.#headerEnd === undefined && this.startsAsHttp) this.#findHeaderEnd(data, start);
 		if (this.#expectedTotal > 0 && this.#count >= this.#allocateAt) this.#allocate();
 	}
 
@@ -74,17 +102,27 @@ export class ResponseAccumulator {
 		return this.#count < destination.length / 2 ? Buffer.from(data) : data;
 	}
 
-	/** Finds the head's Content-Length and plans the response buffer (see #allocate). */
-	#readContentLength(latest: Buffer): void {
-		if (this.#count > HEAD_SEARCH_BYTES) {
-			this.#lookForLength = false;
+	/**
+	 * Looks for the blank line in the bytes that just came (`latest`, received from byte `start` on) and in the
+	 * 3 before them, where it may have begun: each byte is searched once, and no recv is copied to do it.
+	 */
+	#findHeaderEnd(latest: Buffer, start: number): void {
+		const tail = this.#searchedTail;
+		// A blank line that begins in the tail ends in latest's first 3 bytes, and comes before any in latest.
+		const acrossTheCut = Buffer.concat([tail, latest.subarray(0, TAIL_BYTES)]).indexOf(BLANK_LINE);
+		const inLatest = acrossTheCut >= 0 ? -1 : latest.indexOf(BLANK_LINE);
+		if (acrossTheCut < 0 && inLatest < 0) {
+			// A copy of at most 3 bytes: the tail must not keep a recv's buffer alive.
+			this.#searchedTail = Buffer.concat([tail, latest.subarray(-TAIL_BYTES)]).subarray(-TAIL_BYTES);
 			return;
 		}
-		// Search only the new bytes (and the 3 before them), so that tiny recvs cost no repeated copying.
-		const window = Buffer.concat([this.#searchedTail, latest]);
-		this.#searchedTail = window.subarray(Math.max(0, window.length - 3));
-		if (window.indexOf('\r\n\r\n') < 0) return;
-		this.#lookForLength = false;
+		this.#headerEnd = acrossTheCut >= 0 ? start - tail.length + acrossTheCut : start + inLatest;
+		this.#searchedTail = Buffer.alloc(0);
+		if (this.#expectBody && this.#count <= HEAD_SEARCH_BYTES) this.#planBuffer();
+	}
+
+	/** Reads the head's Content-Length and plans the response buffer (see #allocate). */
+	#planBuffer(): void {
 		const head = Buffer.concat(this.#pieces, this.#count);
 		let total: number;
 		try {

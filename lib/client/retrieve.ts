@@ -1,10 +1,20 @@
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {EmptyResponseError, LessonError, ResponseTooLargeError} from '../errors';
+import {EmptyResponseError, HeaderTooLargeError, LessonError, ResponseTooLargeError} from '../errors';
 import {beginCall} from './interrupts';
 import {ResponseAccumulator} from './response-accumulator';
 import {checkSize, Socket} from './socket';
 import {MAX_TIMER_MS} from '../timer-limit';
+
+/**
+ * The default `maxHeaderBytes`: 64 KiB, between the limits of the usual clients and far above the chapter's
+ * header block (244 bytes). Node 20's http gives up past 16 KiB (`http.maxHeaderSize`); curl past 100 KiB
+ * for one header (CURL_MAX_HTTP_HEADER) and, since 2023 (curl pull request 11582), 300 KiB for all of a
+ * response's headers (MAX_HTTP_RESP_HEADER_SIZE in lib/http.h).
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+/** The blank line that ends a header block: CR LF CR LF. */
+const BLANK_LINE_LENGTH = 4;
 
 /** One `recv` that returned bytes, as the chapter prints it: `size count`. */
 export interface Chunk {
@@ -38,6 +48,14 @@ export interface RetrieveOptions {
 	 * over 1 MiB is allocated only once a sixteenth of the body has arrived (see ResponseAccumulator).
 	 */
 	maxBytes?: number;
+	/**
+	 * The most bytes an HTTP response's header block may take, in bytes: the status line, the header lines
+	 * and the blank line (CR LF CR LF) that ends them. Default: 65536 (64 KiB, DEFAULT_MAX_HEADER_BYTES).
+	 * A header block that has not ended by then rejects with `HeaderTooLargeError` at once, so a server that
+	 * sends an endless header costs about this many bytes (at most one recv more), not all it can send.
+	 * Only bytes that begin `HTTP/` have a header block: anything else is read to the end as the chapter reads it.
+	 */
+	maxHeaderBytes?: number;
 }
 
 /** What `retrieve` received. */
@@ -66,6 +84,8 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 		throw new RangeError(`delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${delayMs}`);
 	}
 	if (options.maxBytes !== undefined) checkSize('maxBytes', options.maxBytes);
+	const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+	checkSize('maxHeaderBytes', maxHeaderBytes);
 	// Checked before connecting, so that a bad request never leaves a socket open.
 	if (typeof options.request !== 'string' && !(options.request instanceof Uint8Array)) {
 		throw new TypeError(`request must be a string or bytes (Uint8Array), got ${typeof options.request}`);
@@ -88,6 +108,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 			if (options.maxBytes !== undefined && count > options.maxBytes) {
 				throw new ResponseTooLargeError(socket.address, options.maxBytes, count);
 			}
+			if (headerBlockTooLarge(received, maxHeaderBytes)) throw new HeaderTooLargeError(socket.address, maxHeaderBytes, count);
 			const chunk: Chunk = {size: data.length, count, atMs: performance.now() - sentAt};
 			chunks.push(chunk);
 			options.onChunk?.(chunk, data);
@@ -101,6 +122,17 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 	}
 	if (received.count === 0) throw new EmptyResponseError(socket.address);
 	return {data: received.data(), chunks};
+}
+
+/**
+ * Whether an HTTP response's header block is known to end past `maxHeaderBytes`: it ended there, or it has
+ * not ended in the bytes so far and they already fill the limit. The accumulator found the end as the bytes
+ * came, so this costs nothing per recv.
+ */
+function headerBlockTooLarge(received: ResponseAccumulator, maxHeaderBytes: number): boolean {
+	if (!received.startsAsHttp) return false;
+	const headerEnd = received.headerEnd;
+	return headerEnd === undefined ? received.count >= maxHeaderBytes : headerEnd + BLANK_LINE_LENGTH > maxHeaderBytes;
 }
 
 /** The chapter's `time.sleep` between recvs, which an interrupt ends as it ends a recv. */

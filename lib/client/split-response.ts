@@ -29,9 +29,19 @@ export interface SplitResponse {
 
 const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
 const BARE_BLANK_LINE = Buffer.from('\n\n', 'latin1');
-const STATUS_LINE = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/;
-// RFC 9110 section 5.1: a field name is a token.
-const FIELD_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
+// Every pattern here is a fixed-length prefix or a single character class, never a quantifier a failed match
+// could retry: `(.*?)[ \t]*$` for a field value was quadratic, 3 to 9 s for a value of 64 K spaces between two
+// letters, as each character `.*?` took scanned the spaces after it again. Values are trimmed by a loop instead.
+/** `HTTP/1.1 200`: the first 12 characters of a status line; a space and the reason phrase may follow. */
+const STATUS_LINE_START = /^HTTP\/(\d\.\d) (\d{3})/;
+const STATUS_LINE_START_LENGTH = 'HTTP/1.1 200'.length;
+/** What a regex's `.` does not match: a line is refused for one of these, as the patterns used to refuse it. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+// RFC 9110 section 5.1: a field name is a token; this finds a character that is not a token's.
+const NOT_TOKEN = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/;
+const NOT_DIGIT = /\D/;
+const SPACE = 0x20;
+const TAB = 0x09;
 
 /**
  * Splits a whole HTTP response (as `retrieve` returns it) into its header and body, as the chapter does
@@ -75,11 +85,13 @@ function describeMissingBlankLine(bytes: Buffer): string {
 }
 
 function parseStatusLine(line: string): StatusLine {
-	const match = STATUS_LINE.exec(line);
-	if (!match) {
+	const start = STATUS_LINE_START.exec(line);
+	// After `HTTP/1.1 200`: nothing, or a space and a reason phrase that is the rest of the line.
+	const rest = line.slice(STATUS_LINE_START_LENGTH);
+	if (!start || (rest !== '' && (rest[0] !== ' ' || LINE_TERMINATOR.test(rest)))) {
 		throw new MalformedResponseError(`The first line is not an HTTP status line: ${JSON.stringify(line.slice(0, 80))}`, 0);
 	}
-	return {httpVersion: match[1]!, statusCode: Number(match[2]), reasonPhrase: match[3] ?? ''};
+	return {httpVersion: start[1]!, statusCode: Number(start[2]), reasonPhrase: rest.slice(1)};
 }
 
 function parseFieldLines(lines: string[]): HeaderField[] {
@@ -89,22 +101,43 @@ function parseFieldLines(lines: string[]): HeaderField[] {
 	let offset = lines[0]!.length + 2;
 	for (const line of lines.slice(1)) {
 		const previous = fields[fields.length - 1];
-		if (/^[ \t]/.test(line) && previous) {
+		if (isSpaceOrTab(line.charCodeAt(0)) && previous) {
 			// Obsolete line folding (RFC 9112 section 5.2): the line continues the previous value.
 			previous.parts.push(line.trim());
 		} else {
-			const match = FIELD_LINE.exec(line);
-			if (!match) {
+			const field = parseFieldLine(line);
+			if (!field) {
 				throw new MalformedResponseError(
 					`Header line at byte ${offset} is not "Name: value": ${JSON.stringify(line.slice(0, 80))}`,
 					offset,
 				);
 			}
-			fields.push({name: match[1]!, parts: [match[2]!]});
+			fields.push({name: field.name, parts: [field.value]});
 		}
 		offset += line.length + 2;
 	}
 	return fields.map(({name, parts}) => ({name, value: parts.length === 1 ? parts[0]! : parts.filter((part) => part !== '').join(' ').trim()}));
+}
+
+/**
+ * `Name: value` with the spaces and tabs around the value left out, or null if the line is not one. One pass
+ * over the line, each end trimmed by a loop: see the note above STATUS_LINE_START for why no pattern does it.
+ */
+function parseFieldLine(line: string): HeaderField | null {
+	const colon = line.indexOf(':');
+	if (colon < 1) return null;
+	const name = line.slice(0, colon);
+	if (NOT_TOKEN.test(name)) return null;
+	let start = colon + 1;
+	let end = line.length;
+	while (start < end && isSpaceOrTab(line.charCodeAt(start))) start += 1;
+	while (end > start && isSpaceOrTab(line.charCodeAt(end - 1))) end -= 1;
+	const value = line.slice(start, end);
+	return LINE_TERMINATOR.test(value) ? null : {name, value};
+}
+
+function isSpaceOrTab(code: number): boolean {
+	return code === SPACE || code === TAB;
 }
 
 function parseContentLength(headers: HeaderFields, headerText: string): number | null {
@@ -112,7 +145,7 @@ function parseContentLength(headers: HeaderFields, headerText: string): number |
 	if (values.length === 0) return null;
 	const offset = headerText.toLowerCase().indexOf('content-length');
 	// RFC 9110 section 8.6: repeated identical values are allowed; differing ones make the length unknowable.
-	if (values.some((value) => !/^\d+$/.test(value)) || new Set(values).size > 1) {
+	if (values.some((value) => value === '' || NOT_DIGIT.test(value)) || new Set(values).size > 1) {
 		throw new MalformedResponseError(`Content-Length is not one whole number: ${JSON.stringify(values.join(', '))}`, offset);
 	}
 	return Number(values[0]);

@@ -93,3 +93,40 @@ describe('ResponseAccumulator', () => {
 		expect(data.equals(Buffer.concat(parts))).toBe(true);
 	});
 });
+
+describe('ResponseAccumulator finds where the header ends', () => {
+	const response = Buffer.concat([head('Content-Length: 12'), Buffer.from('a\r\n\r\nbody\r\n\r\n', 'latin1')]);
+	const headerEnd = response.indexOf('\r\n\r\n');
+
+	/** Feeds `response` cut at `cuts` and returns what the accumulator said of its header. */
+	function headerOf(cuts: number[], bytes = response): {headerEnd: number | undefined; startsAsHttp: boolean} {
+		const accumulator = new ResponseAccumulator(() => {});
+		let from = 0;
+		for (const cut of [...cuts, bytes.length]) {
+			if (cut > from) accumulator.add(bytes.subarray(from, cut));
+			from = Math.max(from, cut);
+		}
+		return {headerEnd: accumulator.headerEnd, startsAsHttp: accumulator.startsAsHttp};
+	}
+
+	test('at the first blank line, not one in the body, wherever one or two cuts fall', () => {
+		for (let first = 0; first <= response.length; first++) {
+			for (const second of [first + 1, first + 2, first + 3, first + 4]) {
+				expect(headerOf([first, second]), `cut at ${first} and ${second}`).toEqual({headerEnd, startsAsHttp: true});
+			}
+		}
+	});
+
+	test('when the bytes come one at a time', () => {
+		expect(headerOf(Array.from(response.keys()))).toEqual({headerEnd, startsAsHttp: true});
+	});
+
+	test('not before it has arrived', () => {
+		expect(headerOf([], response.subarray(0, headerEnd + 3))).toEqual({headerEnd: undefined, startsAsHttp: true});
+	});
+
+	test('only in bytes that begin HTTP/, which alone have a header block', () => {
+		expect(headerOf([2], Buffer.from('HTTX/1.0 200 OK\r\n\r\n', 'latin1'))).toEqual({headerEnd: undefined, startsAsHttp: false});
+		expect(headerOf([], Buffer.from('HTT', 'latin1'))).toEqual({headerEnd: undefined, startsAsHttp: true});
+	});
+});

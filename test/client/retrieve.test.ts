@@ -3,11 +3,13 @@ import {describe, expect, test} from 'vitest';
 import {
 	ConnectError,
 	EmptyResponseError,
+	HeaderTooLargeError,
 	ResponseTooLargeError,
 	retrieve,
 	splitResponse,
 	TimeoutError,
 } from '../../lib/index';
+import {DEFAULT_MAX_HEADER_BYTES} from '../../lib/client/retrieve';
 import {
 	CHAPTER_REQUEST,
 	chapterResponse,
@@ -18,6 +20,7 @@ import {
 	RUN_2_SIZES,
 	runningCounts,
 } from '../helpers/chapter';
+import {startEndlessHeaderServer} from '../helpers/endless-header-server';
 import {rejectionOf} from '../helpers/rejection';
 import {useReplica} from '../helpers/replica';
 import {type Burst, cutIntoBursts, startBurstServer, startTcpServer} from '../helpers/tcp-server';
@@ -169,5 +172,70 @@ describe('retrieve', () => {
 		const replica = await useReplica();
 		await expect(retrieve({host: replica.host, port: replica.port, request: 42 as never})).rejects.toThrow(TypeError);
 		expect(replica.connections).toHaveLength(0);
+	});
+});
+
+describe('the header block limit (maxHeaderBytes)', () => {
+	test.each([
+		{what: 'the default limit and the chapter\'s recv(5120)', request: CHAPTER_REQUEST, maxHeaderBytes: undefined, recvSize: 5120},
+		{what: 'a limit of 1000 and recv(100)', request: CHAPTER_REQUEST, maxHeaderBytes: 1000, recvSize: 100},
+		{what: 'the answer to HEAD, which has a header block too', request: 'HEAD /cover3.jpg HTTP/1.0\r\n\r\n', maxHeaderBytes: 1000, recvSize: 5120},
+	])('stops a header that never ends within one recv past the limit, with $what', async ({request, maxHeaderBytes, recvSize}) => {
+		const server = await startEndlessHeaderServer();
+		const limit = maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+		const options = maxHeaderBytes === undefined ? {} : {maxHeaderBytes};
+		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request, recvSize, ...options}));
+		expect(error).toBeInstanceOf(HeaderTooLargeError);
+		expect(error).toMatchObject({code: 'ERR_HEADER_TOO_LARGE', maxHeaderBytes: limit});
+		const {bytesReceived} = error as HeaderTooLargeError;
+		// It read up to the limit and no further than the recv that crossed it: not the endless rest.
+		expect(bytesReceived).toBeGreaterThanOrEqual(limit);
+		expect(bytesReceived).toBeLessThan(limit + recvSize);
+		expect(error.partial?.bytesReceived).toBe(bytesReceived);
+		expect(Buffer.from(error.partial!.data.subarray(0, 17)).toString('latin1')).toBe('HTTP/1.1 200 OK\r\n');
+		expect(error.message).toContain(`127.0.0.1:${server.port}`);
+		expect(error.message).toContain(`maxHeaderBytes (${limit} bytes)`);
+		await server.clientClosed;
+	});
+
+	test('the default is 64 KiB', () => {
+		expect(DEFAULT_MAX_HEADER_BYTES).toBe(64 * 1024);
+	});
+
+	/** A response whose header block (status line to blank line, included) is exactly `blockLength` bytes. */
+	function responseWithHeaderBlock(blockLength: number): Buffer {
+		const start = 'HTTP/1.0 200 OK\r\nX-Padding: ';
+		return Buffer.from(`${start}${'p'.repeat(blockLength - start.length - 4)}\r\n\r\nthe body`, 'latin1');
+	}
+
+	test('takes a header block of exactly maxHeaderBytes, and refuses one a byte longer even when it came whole', async () => {
+		const fits = await startBurstServer([{bytes: responseWithHeaderBlock(1000)}]);
+		const {data} = await retrieve({host: fits.host, port: fits.port, request: CHAPTER_REQUEST, maxHeaderBytes: 1000});
+		expect(splitResponse(data).headerLength + 4).toBe(1000);
+
+		const over = await startBurstServer([{bytes: responseWithHeaderBlock(1001)}]);
+		const error = await rejectionOf(retrieve({host: over.host, port: over.port, request: CHAPTER_REQUEST, maxHeaderBytes: 1000}));
+		expect(error).toBeInstanceOf(HeaderTooLargeError);
+		expect(error.partial?.bytesReceived).toBe(1001 + 'the body'.length);
+	});
+
+	test('finds the end of a header block cut into pieces of every size around the limit', async () => {
+		const response = responseWithHeaderBlock(1000);
+		for (const cut of [1, 2, 3, 996, 997, 998, 999, 1000]) {
+			const server = await startBurstServer(cutIntoBursts(response, [cut, response.length - cut], 5));
+			const {data} = await retrieve({host: server.host, port: server.port, request: CHAPTER_REQUEST, maxHeaderBytes: 1000, recvSize: 700});
+			expect(data.equals(response), `cut at ${cut}`).toBe(true);
+		}
+	});
+
+	test('reads bytes that do not begin HTTP/ to the end, as the chapter does: they have no header block', async () => {
+		const sent = patternBytes(10_000);
+		const server = await startBurstServer([{bytes: sent}]);
+		const {data} = await retrieve({host: server.host, port: server.port, request: 'x', maxHeaderBytes: 100});
+		expect(data.equals(sent)).toBe(true);
+	});
+
+	test.each([0, -1, 1.5, Number.NaN])('rejects maxHeaderBytes %s with a RangeError before connecting', async (maxHeaderBytes) => {
+		await expect(retrieve({host: '127.0.0.1', port: 9, request: 'x', maxHeaderBytes})).rejects.toThrow(RangeError);
 	});
 });

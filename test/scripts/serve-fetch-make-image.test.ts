@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import {describe, expect, onTestFinished, test} from 'vitest';
 import {splitResponse} from '../../lib/index';
 import {CHAPTER_REQUEST, RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts} from '../helpers/chapter';
+import {startEndlessHeaderServer} from '../helpers/endless-header-server';
 import {rawExchange, useReplica} from '../helpers/replica';
 import {PROJECT_ROOT, runScript, spawnScript, waitForLine} from '../helpers/run-script';
 
@@ -107,6 +108,19 @@ describe('npm run fetch', () => {
 		expect(result.stderr).toContain('maxBytes (10000)');
 	});
 
+	test.each([
+		{flags: [], limit: 65536},
+		{flags: ['--max-header-bytes', '10000'], limit: 10000},
+	])('with --live, stops a server whose header never ends at the header limit $limit, saying so', async ({flags, limit}) => {
+		const server = await startEndlessHeaderServer();
+		const result = await runScript('fetch.mts', ['--live', `http://127.0.0.1:${server.port}/cover3.jpg`, ...flags, '--out', '/dev/null']);
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('ERR_HEADER_TOO_LARGE');
+		expect(result.stderr).toContain(`127.0.0.1:${server.port}`);
+		expect(result.stderr).toContain(`maxHeaderBytes (${limit} bytes)`);
+		await server.clientClosed;
+	});
+
 	test('does not save an error page where the picture goes', async () => {
 		const folder = await temporaryFolder();
 		const out = path.join(folder, 'stuff.jpg');
@@ -138,6 +152,7 @@ describe('command-line mistakes', () => {
 		{script: 'fetch.mts', args: ['--recv=-5'], message: '--recv must be a whole number of at least 1, got -5'},
 		{script: 'fetch.mts', args: ['--recv', '0x10'], message: '--recv must be a whole number of at least 1, got 0x10'},
 		{script: 'fetch.mts', args: ['--chek'], message: 'unknown option --chek'},
+		{script: 'fetch.mts', args: ['--max-header-bytes', '0'], message: '--max-header-bytes must be a whole number of at least 1, got 0'},
 		{script: 'make-image.mts', args: ['--size', '1'], message: 'unknown option --size'},
 		{script: 'bench.mts', args: ['--quik'], message: 'unknown option --quik'},
 		{script: 'bench.mts', args: ['--section', '6'], message: '--section must be a whole number from 1 to 5, got 6'},
