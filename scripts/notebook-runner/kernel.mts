@@ -212,13 +212,15 @@ export class Kernel {
 	 */
 	async execute(
 		code: string,
-		options: {timeoutMs: number; onOutput: (message: JupyterMessage) => void; interruptGraceMs?: number},
+		options: {timeoutMs: number; onOutput: (message: JupyterMessage) => void; interruptGraceMs?: number; silent?: boolean},
 	): Promise<ExecuteOutcome> {
 		if (this.#exit) return {status: 'dead', detail: `the kernel ${this.#exit}`};
+		// A silent cell is not counted and shows nothing (Jupyter's messaging spec, execute_request).
+		const silent = options.silent === true;
 		const request = this.#codec.create('execute_request', {
 			code,
-			silent: false,
-			store_history: true,
+			silent,
+			store_history: !silent,
 			user_expressions: {},
 			allow_stdin: false,
 			stop_on_error: true,

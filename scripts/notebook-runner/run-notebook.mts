@@ -87,6 +87,14 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			startTimeoutMs: Math.min(60_000, deadline - Date.now()),
 			...(options.kernelLauncher ? {launcher: options.kernelLauncher} : {}),
 		});
+		// tslab builds its compiler's first program (the type libraries, a second or more; several on a busy
+		// machine) at the first cell it compiles. A silent cell of nothing takes that here, so that the
+		// notebook's first cell is timed for its own work, not the kernel's.
+		const warmUp = await kernel.execute('undefined', {timeoutMs: Math.max(1000, Math.min(60_000, deadline - Date.now())), onOutput: () => {}, silent: true});
+		if (warmUp.status !== 'ok') {
+			await kernel.kill();
+			throw new Error(`the kernel could not compile its first cell (${warmUp.status}${warmUp.detail ? `: ${warmUp.detail}` : ''})\n${kernel.log}`);
+		}
 	} catch (error) {
 		failures.push({kind: 'kernel-start', codeCellNumber: 0, fileCellNumber: 0, source: '', message: (error as Error).message});
 		return result(0, performance.now() - started);

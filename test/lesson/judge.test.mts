@@ -7,7 +7,8 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {askJudge} from '../../lib/lesson/judge-client.js';
 import {type Judge, startJudge} from '../../lib/lesson/judge.js';
 import {judgedResult, type ExerciseResult} from '../../lib/lesson/exercises.js';
-import {EXERCISES} from '../../lib/lesson/exercise-plans.js';
+import {EXERCISE_PLANS, EXERCISES} from '../../lib/lesson/exercise-plans.js';
+import {judgeExercise} from '../../lib/lesson/exercise-findings.js';
 import {encodeObservation} from '../../lib/lesson/observation.js';
 import {readDataFile} from '../../lib/replica/resources.js';
 import {solutionFunctions} from '../helpers/exercise-solutions.js';
@@ -88,5 +89,32 @@ describe('the judge', () => {
 		const raw = await fetch(`http://${address}/verdict`, {method: 'POST', body: '{not json'});
 		expect(raw.status).toBe(400);
 		expect(((await askJudge(address, 'call', {exercise: 2, index: 0})) as {url: string}).url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/exercise\.txt$/);
+	});
+});
+
+describe('exercise 5, judged on a busy machine', () => {
+	const total = 70301;
+	const served = {response: Buffer.alloc(total), body: Buffer.alloc(total - 240), requestLines: ['GET /cover3.jpg HTTP/1.0']};
+	const judged = (sleeping: number[], eager: number[]): ExerciseResult =>
+		judgeExercise(5, EXERCISE_PLANS[5].calls.map((call, index) => ({call, url: 'http://127.0.0.1:1/cover3.jpg', served, observation: {kind: 'value', value: index === 0 ? sleeping : eager}})));
+	const segments = (count: number): number[] => Array<number>(count).fill(1460);
+	// The book's 49 segment-sized reads without the sleep: 48 full segments and the 221-byte tail.
+	const eager = [...segments(48), 221];
+
+	test('passes the book\'s numbers, and a first read of two segments when the reader was kept waiting', () => {
+		expect(judged([1460, ...Array<number>(13).fill(5120), 2281], eager).passed).toBe(true);
+		const late = judged([2920, ...Array<number>(13).fill(5120), 821], eager);
+		expect(late.passed, late.lines.join('\n')).toBe(true);
+		expect(late.lines[0]).toContain('the first took two segments');
+	});
+
+	test('passes a reader that kept up but for a few reads of three segments', () => {
+		expect(judged([1460, ...Array<number>(13).fill(5120), 2281], [4380, 4380, ...segments(42), 221]).passed).toBe(true);
+	});
+
+	test('still fails the mistakes: a sleep before the first recv, a short sleep, a read lost', () => {
+		expect(judged([5120, ...Array<number>(12).fill(5120), 5120, 3741], eager).lines.join('\n')).toContain('Sleep after each recv, not before the first');
+		expect(judged([1460, ...Array<number>(13).fill(5120), 2281], [...Array<number>(16).fill(4380), 221]).passed).toBe(false);
+		expect(judged([1460, ...Array<number>(12).fill(5120), 2281], eager).lines.join('\n')).toContain('is a read missing?');
 	});
 });
