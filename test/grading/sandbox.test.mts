@@ -239,9 +239,19 @@ describe.runIf(AS_ROOT)('npm run grade, stopped while a submission runs in its s
 		// The kernel's bubblewrap names the scratch folder on its command line (its binds); its cgroup is the
 		// sandbox's, named as the sandbox's network namespace is.
 		const cgroupName = (pid: number): string | undefined => /memory:\/pr4e-grading\/([\w-]+)/.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
-		const sandboxNames = (): string[] => [...new Set(processesNaming(scratch).filter((pid) => commandLine(pid).includes('bwrap')).flatMap((pid) => cgroupName(pid) ?? []))];
-		await waitUntil(() => sandboxNames().length > 0, {timeoutMs: 30_000, what: 'the submission running in its sandbox'});
-		const names = sandboxNames();
+		const cgroupNameOf = (pid: number): string | undefined => {
+			try {
+				return cgroupName(pid);
+			} catch {
+				return undefined; // gone meanwhile
+			}
+		};
+		// The kernel's bubblewrap: the one process that stays (sh and nsenter before it exec on).
+		const sandboxNames = (): string[] | false => {
+			const names = [...new Set(processesNaming(scratch).filter((pid) => commandLine(pid).split(' ')[0]?.endsWith('/bwrap')).flatMap((pid) => cgroupNameOf(pid) ?? []))];
+			return names.length > 0 && names;
+		};
+		const names = await waitUntil(sandboxNames, {timeoutMs: 30_000, what: 'the submission running in its sandbox'});
 		expect(names).toHaveLength(1);
 		return {grader, exited, scratch, temporary, names};
 	}
