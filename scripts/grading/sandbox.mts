@@ -111,11 +111,6 @@ export class GradingSandbox {
 		await writeFile(path.join(pids, 'pids.max'), String(this.#limits.processes));
 	}
 
-	/** Whether memory and processes are bounded by cgroups (else by rlimits and the heap limit alone). */
-	get usesCgroups(): boolean {
-		return this.#cgroups.length > 0;
-	}
-
 	/**
 	 * The command that runs `argv` (a kernel, as its kernelspec says) inside the sandbox as the submission's
 	 * user, with `env` as its whole environment and `connectionFolder` (the kernel's connection file and
@@ -123,7 +118,7 @@ export class GradingSandbox {
 	 * bubblewrap writes `{"child-pid": N}` on file descriptor 3: the kernel's pid, for interrupts.
 	 */
 	kernelCommand(argv: readonly string[], env: Readonly<Record<string, string>>, connectionFolder: string, cwd: string): string[] {
-		const inside = argv.map((arg) => (arg.startsWith(`${PROJECT_ROOT}`) ? path.join(this.folder, path.relative(PROJECT_ROOT, arg)) : arg));
+		const inside = argv.map((arg) => (arg.startsWith(PROJECT_ROOT) ? path.join(this.folder, path.relative(PROJECT_ROOT, arg)) : arg));
 		const limits = this.#limits;
 		return [
 			...this.#enter(true),
@@ -140,7 +135,7 @@ export class GradingSandbox {
 
 	/**
 	 * Starts the judge (dist/lesson/judge-process.js) in the sandbox's network namespace as the judge's
-	 * user; resolves with its port and a stream of its lines. It stops when `stopJudge` closes its input.
+	 * user; resolves with its port, and hands `onLine` each line it prints. `destroy` stops it.
 	 */
 	async startJudge(onLine: (line: JudgeLine) => void): Promise<number> {
 		const entry = path.join(JUDGE_FOLDER, 'dist', 'lesson', 'judge-process.js');
@@ -153,14 +148,15 @@ export class GradingSandbox {
 			judge.once('error', reject);
 			judge.once('exit', (code) => reject(new Error(`the judge exited (${code}) before it listened: ${log.trim()}`)));
 			createInterface({input: judge.stdout!}).on('line', (text) => {
-				let line: JudgeLine;
+				let line: unknown;
 				try {
-					line = JSON.parse(text) as JudgeLine;
+					line = JSON.parse(text);
 				} catch {
 					return;
 				}
-				if ('port' in line) resolve(line.port);
-				onLine(line);
+				if (typeof line !== 'object' || line === null) return;
+				if ('port' in line && typeof line.port === 'number') resolve(line.port);
+				onLine(line as JudgeLine);
 			});
 		});
 	}
