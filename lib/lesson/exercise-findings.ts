@@ -3,6 +3,7 @@
  * same code judges in the notebook and in the grader's judge, so a learner reads the words a teacher gets.
  */
 import {splitResponse} from '../client/split-response';
+import {BOOK_TOTAL} from '../replica/link-profiles';
 import {BOOK_DELAY_MS, EXERCISE_PLANS, type ExerciseNumber, type PlannedCall} from './exercise-plans';
 import type {Observation} from './observation';
 
@@ -42,8 +43,6 @@ interface Finding {
 const pass = (say: string): Finding => ({ok: true, say});
 const fail = (say: string): Finding => ({ok: false, say});
 
-/** The chapter's whole response for cover3.jpg, headers included (the book's last count). */
-const BOOK_TOTAL = 70301;
 
 /** Judges exercise `exercise` from its calls, in the order its plan makes them. */
 export function judgeExercise(exercise: ExerciseNumber, calls: readonly JudgedCall[]): ExerciseResult {

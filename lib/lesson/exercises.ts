@@ -9,8 +9,8 @@
  * check cell prints is then only the judge's answer shown to the reader; the grade never comes from it.
  */
 import {startReplica} from '../replica/replica';
-import {type Resource, resourceTable} from '../replica/resources';
-import {resourceHead} from '../replica/response-head';
+import {resourceTable} from '../replica/resources';
+import {resourceResponse} from '../replica/response-head';
 import {type ExerciseResult, type JudgedCall, judgeExercise, notJudged, type Served} from './exercise-findings';
 import {EXERCISE_PLANS, type ExerciseNumber, type PlannedCall} from './exercise-plans';
 import {decodeObservation, encodeObservation, type Observation} from './observation';
@@ -56,11 +56,6 @@ async function callLearner(fn: unknown, name: string, args: readonly unknown[]):
 
 class CheckTimeout extends Error {}
 
-/** What a replica sends for a GET of `resource` on a link whose Date header is `date`: the head, then the file. */
-export function servedResponse(resource: Resource, date: string): Buffer {
-	return Buffer.concat([resourceHead(resource, date), resource.body]);
-}
-
 /**
  * One planned call on a replica in this process, serving the chapter's files: what a learner's notebook
  * does. The replica's log says which requests the learner's call made.
@@ -73,7 +68,7 @@ async function callHere(call: PlannedCall, fn: unknown, name: string): Promise<J
 		const observation = await callLearner(fn, name, [url, ...call.extraArgs]);
 		const resource = resourceTable().get(call.path)!;
 		const requestLines = replica.connections.map((connection) => connection.requestLine);
-		const served: Served = {response: servedResponse(resource, replica.link.date), body: resource.body, requestLines};
+		const served: Served = {response: resourceResponse(resource, replica.link.date), body: resource.body, requestLines};
 		return {call, url, observation, served};
 	} finally {
 		await replica.close();

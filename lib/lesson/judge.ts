@@ -13,7 +13,7 @@ import {startReplica, type Replica} from '../replica/replica';
 import type {Resource} from '../replica/resources';
 import {type ExerciseResult, type JudgedCall, judgeExercise} from './exercise-findings';
 import {EXERCISE_PLANS, EXERCISES, type ExerciseNumber} from './exercise-plans';
-import {servedResponse} from './exercises';
+import {resourceResponse} from '../replica/response-head';
 import {unpredictableTable} from './judge-resources';
 import {decodeObservation, type Observation} from './observation';
 
@@ -73,7 +73,7 @@ export async function startJudge(options: JudgeOptions): Promise<Judge> {
 				continue;
 			}
 			const requestLines = replica.connections.map((connection) => connection.requestLine);
-			judged.push({call: planned, url: record.url, observation, served: {response: servedResponse(resource, replica.link.date), body: resource.body, requestLines}});
+			judged.push({call: planned, url: record.url, observation, served: {response: resourceResponse(resource, replica.link.date), body: resource.body, requestLines}});
 			await replica.close();
 		}
 		const result = judgeExercise(exercise, judged);

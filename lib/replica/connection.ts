@@ -5,7 +5,7 @@ import type {LinkModel} from './link-profiles';
 import {sendPaced, writeAll} from './pacing';
 import {parseRequest} from './parse-request';
 import type {Resource} from './resources';
-import {errorResponse, resourceHead} from './response-head';
+import {errorResponse, resourceResponse} from './response-head';
 
 export interface Settings {
 	maxHeadBytes: number;
@@ -70,7 +70,7 @@ export async function serveConnection(
 	}
 
 	log.status = 200;
-	const response = responseBytes(resource, link.date, request.method);
+	const response = resourceResponse(resource, link.date, request.method);
 	await sendPaced(socket, response, link, log, settings.stallTimeoutMs);
 	if (log.outcome === 'in-progress') end(log, 'complete', '');
 }
@@ -122,18 +122,3 @@ function headEnd(bytes: Buffer): number {
 	return lf < 0 ? crlf : Math.min(crlf, lf);
 }
 
-const responses = new WeakMap<Resource, Map<string, Buffer>>();
-
-/** Header and body in one buffer, made once per resource, Date and method: a busy replica copies nothing. */
-function responseBytes(resource: Resource, date: string, method: 'GET' | 'HEAD'): Buffer {
-	let cache = responses.get(resource);
-	if (!cache) responses.set(resource, (cache = new Map()));
-	const key = `${method} ${date}`;
-	let bytes = cache.get(key);
-	if (!bytes) {
-		const header = resourceHead(resource, date);
-		bytes = method === 'HEAD' ? header : Buffer.concat([header, resource.body]);
-		cache.set(key, bytes);
-	}
-	return bytes;
-}

@@ -38,7 +38,7 @@ export const BOOK_RUN_1_SIZES: readonly number[] = [2920, ...Array<number>(42).f
 export const BOOK_RUN_2_SIZES: readonly number[] = [1460, ...Array<number>(13).fill(5120), 2281];
 
 /** The chapter's response: 240 header bytes, the blank line, 70057 body bytes. */
-const BOOK_TOTAL = 70301;
+export const BOOK_TOTAL = 70301;
 const MSS = 1460;
 
 /**

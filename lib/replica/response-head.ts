@@ -34,6 +34,26 @@ export function resourceHead(resource: Resource, date: string): Buffer {
 	]);
 }
 
+const responses = new WeakMap<Resource, Map<string, Buffer>>();
+
+/**
+ * What the replica sends for `resource` on a link whose Date header is `date`: header and body in one
+ * buffer, made once per resource, Date and method (a busy replica copies nothing). The exercises' checks
+ * compare a learner's bytes with it.
+ */
+export function resourceResponse(resource: Resource, date: string, method: 'GET' | 'HEAD' = 'GET'): Buffer {
+	let cache = responses.get(resource);
+	if (!cache) responses.set(resource, (cache = new Map()));
+	const key = `${method} ${date}`;
+	let bytes = cache.get(key);
+	if (!bytes) {
+		const header = resourceHead(resource, date);
+		bytes = method === 'HEAD' ? header : Buffer.concat([header, resource.body]);
+		cache.set(key, bytes);
+	}
+	return bytes;
+}
+
 /** An error response as Apache words it: a small HTML page saying what went wrong. */
 export function errorResponse(status: number, detail: string, date: string): Buffer {
 	const reason = REASONS[status] ?? 'Error';
