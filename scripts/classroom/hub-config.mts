@@ -27,9 +27,9 @@ export async function installLearnerJupyterConfig(configFolder: string): Promise
 
 /** What one learner's server and kernels may use, all together. */
 export interface LearnerLimits {
-	/** Memory, in MiB: a server (about 100 MB) and three kernels that ran notebook 2 (about 210 MB each). */
+	/** Memory, in MiB: a server with one kernel measured 345 MiB, a kernel that ran notebook 2 about 210 MB. */
 	readonly memoryMiB: number;
-	/** Processes and threads: a kernel has about 20 threads. */
+	/** Processes and threads: a kernel has 13 threads (counted in /proc). */
 	readonly processes: number;
 	/** The largest file a learner's code may write, in MiB (RLIMIT_FSIZE; there are no disk quotas here). */
 	readonly fileMiB: number;
