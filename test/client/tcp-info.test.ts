@@ -97,7 +97,7 @@ describe.skipIf(!ssWorks)('tcpInfo on a loopback connection', () => {
 		expect(reader!.receiveQueue).toBeGreaterThan(0);
 	});
 
-	// Autotuning is not asserted: a reader that keeps up grew rb from 131072 to 0.6 to 4.7 MB in 30 of 30 runs
+	// Autotuning is not asserted here (see the next test): a reader that keeps up grew rb from 131072 to 0.6 to 4.7 MB in 30 of 30 runs
 	// on an idle machine, but in only 17 of 30 beside two busy CPU loops (vitest runs files side by side), as a
 	// reader that the scheduler holds back is a slow reader. The bounds below always hold.
 	test('keeps each receive buffer between tcp_rmem min and max, for a fast and a slow reader', async () => {
@@ -122,6 +122,28 @@ describe.skipIf(!ssWorks)('tcpInfo on a loopback connection', () => {
 			expect(info!.receiveBuffer).toBeGreaterThanOrEqual(settings!.receive.min);
 			expect(info!.receiveBuffer).toBeLessThanOrEqual(settings!.receive.max);
 		}
+	});
+
+	// Notebook 3 says so: Linux grows the receive buffer of a reader that keeps up with a fast sender. One try
+	// can miss it on a busy machine (17 of 30 beside two busy loops, above); eight tries all missing would
+	// take a machine where it never happens.
+	test.runIf(settings?.autotuning === true)('grows the receive buffer of a reader that keeps up with a fast sender (autotuning), in one of eight tries', async () => {
+		const total = 4 * 1024 * 1024;
+		const server = await startTcpServer((socket) => void socket.write(new Uint8Array(total)));
+		const largest: number[] = [];
+		for (let tries = 0; tries < 8 && !largest.some((size) => size > settings!.receive.default); tries += 1) {
+			const fast = await rawClient(server);
+			let received = 0;
+			await new Promise<void>((resolve) =>
+				fast.on('data', (data: Buffer) => {
+					received += data.length;
+					if (received >= total) resolve();
+				}),
+			);
+			largest.push((await tcpInfo(fast.localPort!, server.port))!.receiveBuffer);
+			fast.destroy();
+		}
+		expect(Math.max(...largest), `receive buffers seen: ${largest.join(', ')}`).toBeGreaterThan(settings!.receive.default);
 	});
 
 	test('gives undefined for a connection that does not exist', async () => {
