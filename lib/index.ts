@@ -29,6 +29,10 @@ export {
 export type {ConnectionLog, ConnectionOutcome, WaitingBytes, WriteRecord} from './replica/connection-log';
 export {checkLiveHost, LIVE_HOST, LIVE_PORT} from './lesson/live';
 export {lessonServer, type LessonServer, type LessonServerOptions} from './lesson/lesson-server';
+// The exercises notebook's checks, so that it imports from '..' as the other notebooks do.
+export {check1, check2, check3, check4, check5} from './lesson/exercises';
 export {renderChart, type ChartSpec} from './charts/render-chart';
 export {recvSizeChart, type ChartRun} from './charts/recv-size-chart';
 export {flowControlChart} from './charts/flow-control-chart';
+export {wireTimeline, type WireLink, type WireReads, type WireRecv, type WireSegment, type WireSends, type WireTimeline} from './charts/wire-timeline';
+export {wireTimelineChart, type WireRun, type WireTimelineChartOptions} from './charts/wire-timeline-chart';

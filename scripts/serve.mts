@@ -15,8 +15,10 @@ Resources: /cover3.jpg (the 70057-byte JPEG, with the chapter's exact header byt
 Link profiles (--link), which decide how the bytes are paced onto the socket. The two book profiles
 model the network of each day of the chapter, never the reader: 1460-byte segments 30 ms apart on both.
   book-run-1  the first run's network: the first two segments arrive together (and twice more near the
-              end). recv(5120) without sleeping gets 2920, 1460 x 42, 2920, 1460, 1681, the chapter's
-              first run; sleeping 0.25 s after each recv, 2920, 5120 x 13, 821. Date of run 1. The default.
+              end), written back to back. recv(5120) without sleeping gets 2920, 1460 x 42, 2920, 1460,
+              1681, the chapter's first run, or reads a pair apart (1460, 1460) when it wakes between its
+              two writes, as a reader in another process often does; sleeping 0.25 s after each recv,
+              2920, 5120 x 13, 821. Date of run 1. The default.
   book-run-2  the second run's network: the first segment arrives alone. recv(5120) sleeping 0.25 s after
               each gets 1460, 5120 x 13, 2281, the chapter's second run; without sleeping, 1460 x 48, 221.
               Date of run 2.

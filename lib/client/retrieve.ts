@@ -64,6 +64,12 @@ export interface Retrieved {
 	readonly data: Buffer;
 	/** One record per recv that returned bytes, in order. */
 	readonly chunks: Chunk[];
+	/**
+	 * When the request was handed to the socket (just before `sendall`), the zero of every chunk's `atMs`, in
+	 * milliseconds on the clock `performance.timeOrigin + performance.now()`: wall-clock time, precise to well
+	 * under a millisecond, so that it can be set against the replica's own times (see wireTimeline).
+	 */
+	readonly sentAt: number;
 }
 
 /**
@@ -97,8 +103,9 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 	// Each recv still reads exactly what it asks for; only where the bytes land changes.
 	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes, !isHead);
 	const chunks: Chunk[] = [];
+	let sentAt = 0;
 	try {
-		const sentAt = performance.now();
+		sentAt = performance.now();
 		await socket.sendall(options.request);
 		for (;;) {
 			const data = await socket.recv(recvSize);
@@ -121,7 +128,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
 		await socket.close();
 	}
 	if (received.count === 0) throw new EmptyResponseError(socket.address);
-	return {data: received.data(), chunks};
+	return {data: received.data(), chunks, sentAt: performance.timeOrigin + sentAt};
 }
 
 /**

@@ -2,7 +2,7 @@ import type * as net from 'node:net';
 
 /** One write the replica made to a client's socket. */
 export interface WriteRecord {
-	/** When the write was made, in milliseconds since the response started. */
+	/** When the write was made, in milliseconds since the response started (`ConnectionLog.responseStartedAt`). */
 	readonly atMs: number;
 	/** Bytes written. */
 	readonly bytes: number;
@@ -49,6 +49,13 @@ export interface ConnectionLog {
 	status: number;
 	/** The link profile that paced the response. */
 	readonly link: string;
+	/**
+	 * When the response's first write began, the zero of every write's `atMs`: in milliseconds on the clock
+	 * `performance.timeOrigin + performance.now()`, so comparable with a time taken the same way elsewhere in
+	 * this process (as `retrieve` takes its `sentAt`). 0 until the response starts, and for a connection
+	 * that ended before it was answered.
+	 */
+	responseStartedAt: number;
 	/** Bytes handed to the socket so far, header included. */
 	bytesSent: number;
 	readonly writes: WriteRecord[];
@@ -70,6 +77,7 @@ export function newLog(id: number, socket: net.Socket, link: string): Connection
 		requestLine: '',
 		status: 0,
 		link,
+		responseStartedAt: 0,
 		bytesSent: 0,
 		writes: [],
 		pauses: 0,

@@ -1,10 +1,22 @@
 /**
  * How the replica paces a response onto the socket. A loopback connection would otherwise deliver the
  * whole response at once, hiding the chapter's point: a recv returns whatever has arrived so far.
+ *
+ * The book profiles are exact in every size and a model in their timing. Exact: each write is one
+ * 1460-byte segment (or the 221-byte tail), so a capture on the loopback shows 48 x 1460 and 221, and the
+ * segments that arrive together are written in one tick, so a reader in the replica's own process (a
+ * notebook's, whose kernel runs the replica) reads the chapter's sizes. A model: the 30 ms between
+ * arrivals, a pace chosen so that such a reader takes each arrival before the next; the chapter printed no
+ * times. Not exact: a reader in another process races the second write of a pair, as the kernel wakes it
+ * on the first segment (on a 2-core VM the chapter's Python program read 4 downloads in 20 exactly, a Node
+ * one 14 in 20; one write per pair gave 20 in 20, as one 2920-byte segment on the wire).
  */
 import {seededRandom} from '../seeded-random';
 
-/** One write of a response: wait `gapMs` after the previous write, then write `bytes` bytes. */
+/**
+ * One write of a response: wait `gapMs` after the previous write, then write `bytes` bytes. A `gapMs` of 0
+ * writes in the same tick as the previous write, right after it, as a separate write.
+ */
 export interface PacingStep {
 	readonly bytes: number;
 	readonly gapMs: number;
@@ -42,27 +54,28 @@ export const BOOK_TOTAL = 70301;
 const MSS = 1460;
 
 /**
- * How far apart both book profiles send their segments, in milliseconds: the pace of that day's network,
- * the same for both runs. A reader that keeps up takes each arrival in well under this, so it sees the
- * segments one by one; 12 ms was not enough on a 2-core machine running the test suite (1 download in 20
- * merged two arrivals), 30 ms held 20 of 20. A reader sleeping 250 ms finds about eight segments waiting
- * in its kernel receive buffer (11,680 bytes), more than one recv(5120) takes, at every call.
+ * How far apart both book profiles send their arrivals, in milliseconds: a model of the pace of that day's
+ * network (the chapter printed sizes, not times), the same for both runs. A reader that keeps up takes each
+ * arrival in well under this, so it sees the arrivals one by one; 12 ms was not enough on a 2-core machine
+ * running the test suite (1 download in 20 merged two arrivals), 30 ms held 20 of 20. A reader sleeping
+ * 250 ms finds about eight segments waiting in its kernel receive buffer (11,680 bytes), more than one
+ * recv(5120) takes, at every call.
  */
 const SEGMENT_GAP_MS = 30;
 
 /**
  * Run 1 (the chapter ran it without the sleep, and printed 2920, 1460 x 42, 2920, 1460, 1681): 1460-byte
  * segments at a steady pace, where the network delivered the first two together, two together once more
- * near the end, and the last full segment together with the 221-byte tail. Any other length: the first two
- * together, then single segments.
+ * near the end, and the last full segment together with the 221-byte tail. Each arrival is cut back into its
+ * segments (2920 = 1460 + 1460, 1681 = 1460 + 221), written back to back. Any other length: the first two
+ * segments together, then single segments.
  */
 const bookRun1: LinkModel = {
 	name: 'book-run-1',
 	date: RUN_1_DATE,
 	steps(total) {
-		const sizes =
-			total === BOOK_TOTAL ? [...BOOK_RUN_1_SIZES] : [2 * MSS, ...segments(total - 2 * MSS)];
-		return paced(clip(sizes, total));
+		const arrivals = total === BOOK_TOTAL ? BOOK_RUN_1_SIZES.map((size) => segments(size)) : [segments(2 * MSS), ...segments(total - 2 * MSS).map((size) => [size])];
+		return clip(paced(arrivals), total);
 	},
 };
 
@@ -75,7 +88,7 @@ const bookRun2: LinkModel = {
 	name: 'book-run-2',
 	date: RUN_2_DATE,
 	steps(total) {
-		return paced(segments(total));
+		return paced(segments(total).map((size) => [size]));
 	},
 };
 
@@ -156,9 +169,13 @@ export function linkModel(link: LinkOption): LinkModel {
 	return make();
 }
 
-/** One write per size, each a segment gap after the one before. */
-function paced(sizes: number[]): PacingStep[] {
-	return sizes.map((bytes, index) => ({bytes, gapMs: index === 0 ? 0 : SEGMENT_GAP_MS}));
+/**
+ * One write per segment. Each arrival's first segment waits a segment gap after the arrival before (the
+ * first arrival none); the segments that arrive with it follow with no gap, as separate writes: one write
+ * of both would leave the loopback (MTU 65536) as one segment, which the network of the day never sent.
+ */
+function paced(arrivals: number[][]): PacingStep[] {
+	return arrivals.flatMap((arrival, index) => arrival.map((bytes, inArrival) => ({bytes, gapMs: index > 0 && inArrival === 0 ? SEGMENT_GAP_MS : 0})));
 }
 
 /** `total` bytes cut into `size`-byte pieces, the last one shorter. */
@@ -168,14 +185,14 @@ function segments(total: number, size = MSS): number[] {
 	return sizes;
 }
 
-/** The sizes cut to add up to `total` exactly, for responses shorter than the plan (HEAD, errors). */
-function clip(sizes: number[], total: number): number[] {
-	const clipped: number[] = [];
+/** The steps cut to add up to `total` bytes exactly, for responses shorter than the plan (HEAD, errors). */
+function clip(steps: PacingStep[], total: number): PacingStep[] {
+	const clipped: PacingStep[] = [];
 	let left = total;
-	for (const size of sizes) {
+	for (const step of steps) {
 		if (left <= 0) break;
-		clipped.push(Math.min(size, left));
-		left -= size;
+		clipped.push({bytes: Math.min(step.bytes, left), gapMs: step.gapMs});
+		left -= step.bytes;
 	}
 	return clipped;
 }
