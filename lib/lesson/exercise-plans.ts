@@ -36,7 +36,7 @@ export const EXERCISE_PLANS: Readonly<Record<ExerciseNumber, ExercisePlan>> = {
 	3: {title: 'only what follows the headers', functionName: 'bodyAfterHeaders', calls: [served('/romeo.txt'), served('/cover3.jpg')]},
 	4: {title: 'the same with fetch()', functionName: 'fetchAndCount', calls: [served('/exercise.txt'), served('/romeo.txt')]},
 	5: {
-		title: 'the sleep and flow control',
+		title: 'recv sizes with and without the sleep',
 		functionName: 'recvSizes',
 		calls: [served('/cover3.jpg', 'book-run-2', [BOOK_DELAY_MS]), served('/cover3.jpg', 'book-run-2', [0])],
 	},

@@ -150,9 +150,13 @@ export function withSubmittedCode(template: Notebook, submission: Notebook): Not
 	return {...template, cells};
 }
 
-/** Lays out a folder inside the project as the notebook needs it: notebooks/, dist/, lib/replica/data/. */
+/**
+ * Lays out a folder inside the project as the notebook needs it: notebooks/, package.json (whose `main` is
+ * what the notebook's `import ... from '..'` loads), dist/, lib/replica/data/.
+ */
 async function prepareUnprotectedFolder(folder: string): Promise<void> {
 	await mkdir(path.join(folder, 'notebooks'), {recursive: true});
+	await cp(path.join(PROJECT_ROOT, 'package.json'), path.join(folder, 'package.json'));
 	await cp(path.join(PROJECT_ROOT, 'dist'), path.join(folder, 'dist'), {recursive: true});
 	await cp(path.join(PROJECT_ROOT, 'lib', 'replica', 'data'), path.join(folder, 'lib', 'replica', 'data'), {recursive: true});
 }

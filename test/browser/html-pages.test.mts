@@ -8,7 +8,7 @@ import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {pathToFileURL} from 'node:url';
-import {type BrowserContext, chromium} from 'playwright-core';
+import {type BrowserContext, chromium, type Page} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {runScript} from '../helpers/run-script.js';
@@ -46,6 +46,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the lesson as web pages, from file://', 
 		for (const folder of [site, profile]) if (folder) await rm(folder, {recursive: true, force: true});
 	});
 
+	/** The page's charts, one per title given, in order: each a readable width with many marks. */
+	async function expectCharts(page: Page, titles: readonly string[]): Promise<void> {
+		const charts = page.locator('.output.chart svg');
+		expect(await charts.count()).toBe(titles.length);
+		for (const [index, chart] of (await charts.all()).entries()) {
+			expect(await chart.innerHTML()).toContain(titles[index]);
+			expect((await chart.boundingBox())?.width).toBeGreaterThan(300);
+			expect(await chart.locator('path, rect, line').count()).toBeGreaterThan(20);
+		}
+	}
+
 	test('npm run html writes a page per notebook and an index, and each page shows what the notebook shows', async () => {
 		const written = await runScript('html.mts', ['--out', site]);
 		expect(written.code, written.stderr).toBe(0);
@@ -82,14 +93,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the lesson as web pages, from file://', 
 				expect(await picture.evaluate((image: HTMLImageElement) => [image.complete, image.naturalWidth, image.naturalHeight])).toEqual([true, 640, 480]);
 				expect(await page.locator('pre.stream.stdout').allInnerTexts()).toContainEqual(expect.stringContaining('1681 70301'));
 			}
-			if (name === '03-flow-control') {
-				const charts = page.locator('.output.chart svg');
-				expect(await charts.count()).toBe(2);
-				for (const chart of await charts.all()) {
-					expect((await chart.boundingBox())?.width).toBeGreaterThan(300);
-					expect(await chart.locator('path, rect, line').count()).toBeGreaterThan(20);
-				}
-			}
+			// Notebook 2 draws the wire; notebook 3 the wire for both readers, and the flow-control chart.
+			if (name === '02-retrieve-image') await expectCharts(page, ['On the wire']);
+			if (name === '03-flow-control') await expectCharts(page, ['On the wire', 'Flow control']);
 			if (name === '04-exercises-solutions') expect(await page.locator('main').innerText()).toContain('Exercise 5: PASS');
 			await page.screenshot({path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true});
 			await page.close();

@@ -80,6 +80,17 @@ describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium
 		return page.locator('.cell.code_cell .output_error').allInnerTexts();
 	}
 
+	/** `count` charts drawn: SVGs of a readable width with many marks (the wire's segments and recvs, the flow lines). */
+	async function expectCharts(page: Page, count: number): Promise<void> {
+		const charts = page.locator('.output_svg svg');
+		expect(await charts.count()).toBe(count);
+		for (const chart of await charts.all()) {
+			const box = await chart.boundingBox();
+			expect(box?.width).toBeGreaterThan(300);
+			expect(await chart.locator('path, rect, line').count()).toBeGreaterThan(20);
+		}
+	}
+
 	test.each(lessonNotebookNames())('%s runs with no error output', async (name) => {
 		const page = await runInBrowser(name);
 		await expectNoErrorOutput(page);
@@ -96,18 +107,13 @@ describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium
 			const picture = page.locator('.output_jpeg img, .output_subarea img').first();
 			const size = await picture.evaluate((image: HTMLImageElement) => [image.complete, image.naturalWidth, image.naturalHeight]);
 			expect(size).toEqual([true, 640, 480]);
+			await expectCharts(page, 1);
 		}
 		if (name === '04-exercises.ipynb') expect(text).toContain('Exercise 5: FAIL');
 		if (name === '04-exercises-solutions.ipynb') for (const exercise of [1, 2, 3, 4, 5]) expect(text).toContain(`Exercise ${exercise}: PASS`);
 		if (name.startsWith('03')) {
-			for (const line of ['1460 1460', '5120 6580', '2281 70301', 'Header length 240', 'Waiting in the kernel']) expect(text).toContain(line);
-			const charts = page.locator('.output_svg svg');
-			expect(await charts.count()).toBe(2);
-			for (const chart of await charts.all()) {
-				const box = await chart.boundingBox();
-				expect(box?.width).toBeGreaterThan(300);
-				expect(await chart.locator('path, rect, line').count()).toBeGreaterThan(20);
-			}
+			for (const line of ['1460 1460', '5120 6580', '2281 70301', 'Header length 240', 'Waiting in the receive buffer']) expect(text).toContain(line);
+			await expectCharts(page, 2);
 		}
 		await page.close();
 	}, 240_000);
