@@ -3,27 +3,13 @@
  * changed, a mistake mended, the notebook run again. A sentence that goes stale fails here; the answers to
  * notebook 3's "Try it yourself" are in experiments.test.mts.
  */
-import type {IStream} from '@jupyterlab/nbformat';
 import {cp, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {readNotebook} from '../../scripts/notebook-runner/notebook-file.mjs';
-import {runNotebook} from '../../scripts/notebook-runner/run-notebook.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
-
-/** Runs a notebook and returns everything it printed; fails the test if a cell fails. */
-async function printed(file: string, ...params: string[]): Promise<string> {
-	let stdout = '';
-	const result = await runNotebook(file, {
-		params,
-		onOutput: (output) => {
-			if (output.output_type === 'stream' && (output as IStream).name === 'stdout') stdout += [(output as IStream).text].flat().join('');
-		},
-	});
-	expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-	return stdout;
-}
+import {notebookStdout} from '../helpers/notebook-stdout.mjs';
 
 /** The numbers of the "size count" lines of the first loop a notebook prints. */
 function loopSizes(stdout: string): number[] {
@@ -69,15 +55,15 @@ describe('what the lesson says, run', {timeout: 300_000}, () => {
 		last.metadata = {};
 		const mended = path.join(scratch, 'notebooks', 'mended.ipynb');
 		await writeFile(mended, JSON.stringify(notebook));
-		expect((await printed(mended)).trimEnd().split('\n').at(-1)).toBe('399');
+		expect((await notebookStdout(mended)).trimEnd().split('\n').at(-1)).toBe('399');
 	});
 
 	test("notebook 2: LINK = 'fast' gives full reads, 5120 thirteen times, then 3741", async () => {
-		expect(loopSizes(await printed(lessonNotebookPath('02-retrieve-image.ipynb'), 'LINK=fast'))).toEqual([...Array<number>(13).fill(5120), 3741]);
+		expect(loopSizes(await notebookStdout(lessonNotebookPath('02-retrieve-image.ipynb'), ['LINK=fast']))).toEqual([...Array<number>(13).fill(5120), 3741]);
 	});
 
 	test('notebook 3: without the sleep each recv waits about a segment gap, with it about nothing; the replica never waits; the idle reader shows a zero window and the starting buffer', async () => {
-		const stdout = await printed(lessonNotebookPath('03-flow-control.ipynb'));
+		const stdout = await notebookStdout(lessonNotebookPath('03-flow-control.ipynb'));
 		expect(numberAfter(stdout, /Without the sleep, each recv waited about (\d+) ms/)).toBeGreaterThanOrEqual(20);
 		expect(numberAfter(stdout, /Without the sleep, each recv waited about (\d+) ms/)).toBeLessThanOrEqual(40);
 		expect(numberAfter(stdout, /Sleeping 250 ms, each recv waited about (-?\d+) ms/)).toBeLessThanOrEqual(5);

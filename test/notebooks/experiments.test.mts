@@ -3,26 +3,15 @@
  * parameters cell, the whole notebook run again), each checked against what its written answer says.
  * An answer that goes stale fails here.
  */
-import type {IStream} from '@jupyterlab/nbformat';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, test} from 'vitest';
-import {runNotebook} from '../../scripts/notebook-runner/run-notebook.mjs';
+import {notebookStdout} from '../helpers/notebook-stdout.mjs';
 
 const NOTEBOOK = fileURLToPath(new URL('../../notebooks/03-flow-control.ipynb', import.meta.url));
 const SEGMENT = 1460;
 
 /** Runs notebook 3 with `params` and returns everything it printed. */
-async function runExperiment(...params: string[]): Promise<string> {
-	let stdout = '';
-	const result = await runNotebook(NOTEBOOK, {
-		params,
-		onOutput: (output) => {
-			if (output.output_type === 'stream' && (output as IStream).name === 'stdout') stdout += [(output as IStream).text].flat().join('');
-		},
-	});
-	expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
-	return stdout;
-}
+const runExperiment = (...params: string[]): Promise<string> => notebookStdout(NOTEBOOK, params);
 
 /** The sizes the loop printed as "size count" lines (the first such block: the learner's own loop). */
 function loopSizes(stdout: string): number[] {
