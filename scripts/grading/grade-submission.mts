@@ -82,6 +82,9 @@ export async function gradeSubmission(student: string, file: string, graded: Not
 	const kernelEnv = (judgePort: number): Record<string, string> => ({
 		...spec.env,
 		NODE_OPTIONS: `--max-old-space-size=${limits.heapMiB}`,
+		// A heap limit is a V8 flag, and Node loads no startup snapshot built without it (nor one built for the
+		// project's paths, which the sandbox moves): said at once, instead of by the launcher's probe.
+		TSLAB_SNAPSHOT: '0',
 		[JUDGE_VARIABLE]: `127.0.0.1:${judgePort}`,
 	});
 	const run = async (notebookFile: string, env: Record<string, string>, launcher: KernelLauncher | undefined): Promise<SubmissionGrade> => {
