@@ -52,7 +52,7 @@ interface TslabModules {
 		setUnchangedTest(test: (fileName: string) => boolean): void;
 	};
 	main: {main(): void};
-	typescript: {sys: {readFile(fileName: string): string | undefined}};
+	typescript: {sys: {readFile(fileName: string): string | undefined; getCurrentDirectory(): string}};
 }
 
 /**
@@ -105,6 +105,8 @@ const identities = new FileIdentities();
 /** After deserialization every `require` of these modules goes to Node's loader, which finds them in its cache. */
 let deserialized = false;
 let tslabFolder = '';
+/** The kernel's working folder, as TypeScript's sys remembers it: asked again after deserialization. */
+let workingFolder: string | undefined;
 
 function sha256(bytes: Buffer): string {
 	return createHash('sha256').update(bytes).digest('hex');
@@ -236,6 +238,9 @@ function build(request: BuildRequest): void {
 	// What a cell's `import * as tslab from "tslab"` gets: the very module the kernel's own code uses.
 	load(resolve('.', tslabFolder), undefined);
 	const tslab = tslabModules();
+	// TypeScript's sys remembers the working folder the first time it is asked (a memoized process.cwd()): here,
+	// the build's. Every kernel must get its own, the notebook's folder, as a kernel started from disk does.
+	tslab.typescript.sys.getCurrentDirectory = () => (workingFolder ??= process.cwd());
 	// Declaration files only, and only real ones: the cells' own files are made up by tslab.
 	tslab.keptSourceFiles.keepSourceFilesOfNextPrograms((fileName) => fileName.endsWith('.d.ts') && existsSync(fileName));
 	const converter = tslab.converter.createConverter({isJS: false, isBrowser: false});
@@ -277,6 +282,7 @@ function changedModule(): string | undefined {
 /** The kernel's start, after deserialization: tslab's main as `tslab kernel ...` runs it, from the heap or from disk. */
 function start(): void {
 	deserialized = true;
+	workingFolder = undefined;
 	const bin = path.join(tslabFolder, 'bin', 'tslab');
 	// What `node .../bin/tslab kernel --config-path FILE` would have: tslab's command line is read from argv.
 	process.argv.splice(1, 0, bin);
