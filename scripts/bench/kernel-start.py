@@ -1,7 +1,7 @@
 """One measurement for `npm run bench`: start a kernel through jupyter_client, as Jupyter does, run a first
-cell (`1 + 2`, which must come back as an execute_result), and print the wall time in ms as JSON.
+cell (CODE, `1 + 2` by default, which must come back as an execute_result), and print the wall time in ms as JSON.
 
-usage: /usr/bin/python3 kernel-start.py KERNEL_NAME
+usage: /usr/bin/python3 kernel-start.py KERNEL_NAME [CODE]
 """
 import json
 import sys
@@ -12,12 +12,13 @@ from jupyter_client.manager import start_new_kernel
 
 def main() -> None:
     name = sys.argv[1]
+    code = sys.argv[2] if len(sys.argv) > 2 else "1 + 2"
     started = time.perf_counter()
     manager, client = start_new_kernel(kernel_name=name)
     try:
         results = []
         reply = client.execute_interactive(
-            "1 + 2",
+            code,
             timeout=60,
             output_hook=lambda msg: results.append(msg) if msg["msg_type"] == "execute_result" else None,
         )

@@ -46,12 +46,8 @@ export type JudgeLine = {port: number} | {verdict: unknown};
 const FIRST_ID = 1_500_000_000;
 const ID_RANGE = 500_000_000;
 
-/**
- * The project's parts a kernel needs, bound read-only at the same place under the sandbox's folder; with the
- * kernelspec's launcher. (The kernel's startup snapshot is made for the project's own paths and NODE_OPTIONS,
- * so a kernel here, elsewhere and with a heap limit, starts without it: start-kernel.sh's probe says so.)
- */
-const KERNEL_READ_ONLY = ['node_modules', 'dist', path.join('lib', 'replica', 'data'), 'package.json', path.join('scripts', 'kernel-snapshot', 'start-kernel.sh')];
+/** The project's parts a kernel needs, bound read-only at the same place under the sandbox's folder. */
+const KERNEL_READ_ONLY = ['node_modules', 'dist', path.join('lib', 'replica', 'data'), 'package.json'];
 /** And the judge's: the compiled library and the chapter's files. */
 const JUDGE_READ_ONLY = ['dist', path.join('lib', 'replica', 'data')];
 
