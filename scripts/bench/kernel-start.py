@@ -4,10 +4,28 @@ cell (CODE, `1 + 2` by default, which must come back as an execute_result), and 
 usage: /usr/bin/python3 kernel-start.py KERNEL_NAME [CODE]
 """
 import json
+import queue
 import sys
 import time
 
 from jupyter_client.manager import start_new_kernel
+
+
+def wait_for_iopub(client) -> None:
+    """Until a kernel_info's idle status arrives on iopub: start_new_kernel waits for the shell reply only, and a
+    kernel that answers that fast (Deno's) can publish its first cell's result before iopub is connected, lost."""
+    for _ in range(100):
+        msg_id = client.kernel_info()
+        deadline = time.perf_counter() + 0.5
+        while time.perf_counter() < deadline:
+            try:
+                msg = client.get_iopub_msg(timeout=0.05)
+            except queue.Empty:
+                continue
+            content = msg["content"]
+            if msg["parent_header"].get("msg_id") == msg_id and content.get("execution_state") == "idle":
+                return
+    raise SystemExit("iopub never showed a kernel_info's idle status")
 
 
 def main() -> None:
@@ -16,6 +34,7 @@ def main() -> None:
     started = time.perf_counter()
     manager, client = start_new_kernel(kernel_name=name)
     try:
+        wait_for_iopub(client)
         results = []
         reply = client.execute_interactive(
             code,
