@@ -50,8 +50,9 @@ if [ "${TSLAB_SNAPSHOT-}" = 0 ]; then
 elif [ ! -f "$snapshot/kernel.blob" ] || [ ! -f "$snapshot/launch-key" ]; then
 	why="there is none in $snapshot (npm run kernel:snapshot builds it)"
 elif [ "$(launch_key)" = "$(cat "$snapshot/launch-key")" ] || refusal=$("$node" --snapshot-blob "$snapshot/probe.blob" 2>&1); then
-	# The snapshot's heap, some 100 MB, is paged in at once: in transparent huge pages where the system allows
-	# them (madvise), that takes about a third less time (glibc 2.35 and later; others ignore the setting).
+	# Node reads the blob (some 40 MB) into memory from glibc's malloc and makes the heap from it at once: in
+	# transparent huge pages, where the system allows them (madvise), that takes about a third less time here
+	# (glibc 2.35 and later; older ones ignore the setting).
 	GLIBC_TUNABLES=${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1 exec "$node" --snapshot-blob "$snapshot/kernel.blob" "$@"
 else
 	why="$node refuses it (${refusal%%
