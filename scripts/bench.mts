@@ -6,7 +6,7 @@ import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/les
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, greedyClientsVersusDownload, replicaVersusNginx} from './bench/replica-load.mjs';
 import {PYTHON} from './bench/clients.mjs';
-import {kernelStartVersusIpython} from './bench/kernel-start.mjs';
+import {kernelStartVersusPeers} from './bench/kernel-start.mjs';
 import {kernelStartInSandbox} from './bench/grading-sandbox.mjs';
 import {retrieveVersusPeers} from './bench/retrieve-vs-curl.mjs';
 import {classroomUnderLoad} from './bench/classroom-load.mjs';
@@ -29,8 +29,10 @@ machine, and prints medians and ratios (speed is judged here, never by timed uni
   3. npm run lesson (one notebook at a time, and --jobs 3) vs jupyter nbconvert --execute on the lesson
      notebooks one after another; npm run grade on 20 copies of the solutions notebook vs one run of it,
      and (as root) vs --no-sandbox; a kernel's start and first cell, plain vs in a grading sandbox;
-  4. a kernel's start plus its first cell through jupyter_client: the project's tslab (with and without its
-     code cache) vs Debian's IPython kernel, and where tslab's start goes, phase by phase;
+  4. a kernel's start plus its first cell through jupyter_client: the project's tslab from its startup
+     snapshot and without it (with and without its code cache) vs Debian's IPython kernel and Deno's (npm's
+     deno, installed into a temporary folder), also with a first cell that imports the library; the kernel's
+     peak memory after notebook 2; where tslab's start goes;
   5. a classroom: 20 learners logged in at npm run classroom's JupyterHub (headless Chromium) run notebook 2
      at the same moment: all correct, the p50 and p99 wall time per learner against one learner alone, and
      the peak memory of the hub and of the learners' servers and kernels (once: it takes minutes).
@@ -82,7 +84,7 @@ async function main(args: Flags): Promise<void> {
 	}
 
 	if (wanted(4)) {
-		if ((await pythonHas('jupyter_client')) && (await pythonHas('ipykernel'))) print(await kernelStartVersusIpython({runs: quick ? 3 : 5}));
+		if ((await pythonHas('jupyter_client')) && (await pythonHas('ipykernel'))) print(await kernelStartVersusPeers({runs: quick ? 3 : 5}));
 		else print(['skipping the kernel start vs IPython: needs apt-get install jupyter-client python3-ipykernel']);
 	}
 

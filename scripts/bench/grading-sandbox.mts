@@ -14,7 +14,8 @@ import {alternate, fixed, median} from './stats.mjs';
 /** Starts the project's kernel (inside `launcher`, if given), runs `1 + 2`, shuts it down; the wall time. */
 async function startAndRunOneCell(cwd: string, launcher?: KernelLauncher): Promise<number> {
 	const started = performance.now();
-	const kernel = await Kernel.start(projectKernelSpec('tslab'), {cwd, ...(launcher ? {launcher} : {})});
+	// As npm run grade starts its kernels: from disk (see grade-submission.mts).
+	const kernel = await Kernel.start(projectKernelSpec('tslab', {fromSnapshot: false}), {cwd, ...(launcher ? {launcher} : {})});
 	try {
 		const outcome = await kernel.execute('1 + 2', {timeoutMs: 30_000, onOutput: () => {}});
 		if (outcome.status !== 'ok') throw new Error(`the first cell ended ${outcome.status}: ${outcome.detail}\n${kernel.log}`);

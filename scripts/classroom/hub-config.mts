@@ -27,7 +27,7 @@ export async function installLearnerJupyterConfig(configFolder: string): Promise
 
 /** What one learner's server and kernels may use, all together. */
 export interface LearnerLimits {
-	/** Memory, in MiB: a server with one kernel measured 345 MiB, a kernel that ran notebook 2 about 210 MB. */
+	/** Memory, in MiB: a server with one kernel measured 345 MiB, a kernel that ran notebook 2 about 250 MiB. */
 	readonly memoryMiB: number;
 	/** Processes and threads: a kernel has 13 threads (counted in /proc). */
 	readonly processes: number;

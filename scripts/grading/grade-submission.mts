@@ -78,7 +78,9 @@ export async function gradeSubmission(student: string, file: string, graded: Not
 		const verdict = 'verdict' in line ? asVerdict(line.verdict) : undefined;
 		if (verdict && !verdicts.has(verdict.exercise)) verdicts.set(verdict.exercise, verdict);
 	};
-	const spec = projectKernelSpec('tslab');
+	// Started as tslab starts, not from the startup snapshot: Node loads no snapshot under a V8 flag it was not
+	// built with (the heap limit), nor would one built for the project's paths serve a sandbox that moves them.
+	const spec = projectKernelSpec('tslab', {fromSnapshot: false});
 	const kernelEnv = (judgePort: number): Record<string, string> => ({
 		...spec.env,
 		NODE_OPTIONS: `--max-old-space-size=${limits.heapMiB}`,

@@ -2,7 +2,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import * as path from 'node:path';
-import {PROJECT_ROOT, PROJECT_TSLAB} from '../support/project-paths.mjs';
+import {PROJECT_KERNEL_LAUNCHER, PROJECT_ROOT, PROJECT_TSLAB} from '../support/project-paths.mjs';
 
 /** A kernelspec's kernel.json, as Jupyter reads it. */
 export interface KernelSpec {
@@ -19,19 +19,35 @@ export interface KernelSpec {
  */
 const TSLAB_PATCH_MARK = path.join(PROJECT_ROOT, 'node_modules', 'tslab', 'dist', 'cell-errors.js');
 
-/** The kernelspecs this project provides: tslab (TypeScript) and jslab (JavaScript), from its node_modules. */
-export function projectKernelSpec(name: 'tslab' | 'jslab'): KernelSpec {
+/**
+ * The environment the project's kernels run in. Cells see Node's global types only, not those of every @types
+ * package the project's tools brought (markdown-it's, chai's...): each is parsed again at every kernel start
+ * that has no snapshot of them, about 0.2 s (patches/). The startup snapshot is built with the same.
+ */
+export const KERNEL_ENV = {TSLAB_TYPES: 'node'} as const;
+
+/**
+ * The kernelspecs this project provides: tslab (TypeScript) and jslab (JavaScript), from its node_modules, through
+ * start-kernel.sh (its startup snapshot when there is a usable one). `{fromSnapshot: false}` starts tslab itself,
+ * for kernels no snapshot can serve: a grading sandbox moves the project's files and limits the heap (a V8 flag).
+ */
+export function projectKernelSpec(name: 'tslab' | 'jslab', options: {fromSnapshot?: boolean} = {}): KernelSpec {
 	if (!existsSync(TSLAB_PATCH_MARK)) {
 		throw new Error(`node_modules/tslab is not patched (no ${TSLAB_PATCH_MARK}): run \`npm install\`, whose prepare step applies patches/ with patch-package`);
 	}
 	return {
 		name,
-		argv: [PROJECT_TSLAB, 'kernel', '--config-path', '{connection_file}', ...(name === 'jslab' ? ['--js'] : [])],
+		argv: [
+			// Through sh, not the script's own mode bits: a copy that lost them (a zip, say) still starts.
+			...(options.fromSnapshot === false ? [PROJECT_TSLAB] : ['/bin/sh', PROJECT_KERNEL_LAUNCHER]),
+			'kernel',
+			'--config-path',
+			'{connection_file}',
+			...(name === 'jslab' ? ['--js'] : []),
+		],
 		display_name: name === 'tslab' ? 'TypeScript' : 'JavaScript',
 		language: name === 'tslab' ? 'typescript' : 'javascript',
-		// Cells see Node's global types only, not those of every @types package the project's tools brought
-		// (markdown-it's, chai's...): each is parsed again at every kernel start, about 0.2 s of it (patches/).
-		env: {TSLAB_TYPES: 'node'},
+		env: {...KERNEL_ENV},
 	};
 }
 

@@ -10,6 +10,8 @@ export const PROJECT_JUPYTER_PATH = path.join(PROJECT_ROOT, '.jupyter');
 export const PROJECT_JUPYTER_CONFIG = path.join(PROJECT_JUPYTER_PATH, 'config');
 /** The tslab this project installed (and patched: see patches/). */
 export const PROJECT_TSLAB = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tslab');
+/** What the kernelspec runs: that tslab, from its V8 startup snapshot when there is a usable one. */
+export const PROJECT_KERNEL_LAUNCHER = path.join(PROJECT_ROOT, 'scripts', 'kernel-snapshot', 'start-kernel.sh');
 
 /** The lesson's notebooks, notebooks/*.ipynb by absolute path, in name order (none if the folder is missing). */
 export async function lessonNotebookFiles(): Promise<string[]> {

@@ -21,6 +21,12 @@ import {waitUntil} from '../../scripts/support/wait-until.js';
 import {JUPYTER_NOTEBOOK} from '../browser/jupyter-server.mjs';
 import {socketInodes, tcpSockets, unixListeners} from '../helpers/process-sockets.js';
 
+/**
+ * What a learner's kernel has on its command line: tslab's arguments, after node and either tslab's own script or
+ * the kernel's startup snapshot (`node --snapshot-blob .../kernel.blob kernel --config-path FILE`).
+ */
+const KERNEL_COMMAND = ' kernel --config-path ';
+
 const missing = [JUPYTERHUB, JUPYTER_NOTEBOOK, CHROMIUM].filter((program) => !existsSync(program));
 const REQUIRED = process.env['REQUIRE_BROWSER'] === '1';
 const LEARNERS = 3;
@@ -110,7 +116,7 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 
 	test.runIf(process.getuid?.() === 0)('each learner\'s kernel listens on no TCP port, only on Unix sockets in a folder that learner alone can enter', () => {
 		for (const learner of classroom.learners) {
-			const kernels = spawnSync('pgrep', ['-u', learner, '-f', 'tslab kernel'], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean).map(Number);
+			const kernels = spawnSync('pgrep', ['-u', learner, '-f', KERNEL_COMMAND], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean).map(Number);
 			expect(kernels.length, learner).toBeGreaterThan(0);
 			const inodes = socketInodes(kernels);
 			expect(tcpSockets(inodes)).toEqual([]);
@@ -127,7 +133,7 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 	test.runIf(process.getuid?.() === 0)('each learner\'s server and kernels run under limits of their own, and cannot read the solutions or the hub\'s database', () => {
 		expect(statSync(path.join(folder, 'jupyterhub.sqlite')).mode & 0o777).toBe(0o600);
 		for (const learner of classroom.learners) {
-			const kernels = spawnSync('pgrep', ['-u', learner, '-f', 'tslab kernel'], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean);
+			const kernels = spawnSync('pgrep', ['-u', learner, '-f', KERNEL_COMMAND], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean);
 			expect(kernels.length, learner).toBeGreaterThan(0);
 			const memory = path.join('/sys/fs/cgroup/memory/pr4e-classroom', learner);
 			expect(readFileSync(path.join(memory, 'cgroup.procs'), 'utf8').split('\n')).toEqual(expect.arrayContaining(kernels));

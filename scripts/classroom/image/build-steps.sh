@@ -7,6 +7,8 @@
 # PROJECT is a copy of this project's tracked files (no node_modules, no dist). After this script:
 #   PROJECT/node_modules   npm ci with the dev dependencies: tslab, typescript and tsx run the kernel
 #   PROJECT/dist           built by npm ci's prepare step, which also patches tslab (patches/)
+#   PROJECT/node_modules/.cache/tslab-snapshot   the kernel's V8 startup snapshot, built by prepare too,
+#                          for this image's node: kernels start from it (scripts/kernel-snapshot/)
 #   JUPYTER_DATA_FOLDER/kernels/tslab/kernel.json   the kernelspec, starting PROJECT's tslab by absolute path
 #   PROJECT                readable by everyone, writable by its owner only (root, in the image)
 # and the kernel has run a notebook, started both by the project's runner and, when Jupyter is on PATH,
@@ -51,12 +53,15 @@ npm ci --include=dev
 	exit 1
 }
 
+# The kernelspec, and the snapshot if prepare could not build it (kernel:install builds it then, or fails).
 npm run --silent kernel:install -- --folder "$data"
 kernel_json="$data/kernels/tslab/kernel.json"
 node -e '
 	const spec = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-	if (spec.argv[0] !== process.argv[2]) throw new Error(`kernel.json starts ${spec.argv[0]}, not ${process.argv[2]}`);
-' "$kernel_json" "$project/node_modules/.bin/tslab"
+	if (spec.argv[1] !== process.argv[2]) throw new Error(`kernel.json starts ${spec.argv[1]}, not ${process.argv[2]}`);
+' "$kernel_json" "$project/scripts/kernel-snapshot/start-kernel.sh"
+# Current for this node: the learners' kernels start from it (on another CPU, after a probe of it).
+npm run --silent kernel:snapshot -- --check
 
 echo "build-steps: running notebooks/01-retrieve-text.ipynb with the project's runner"
 npm run --silent lesson -- --quiet --jobs 1 notebooks/01-retrieve-text.ipynb
