@@ -21,7 +21,7 @@ another's folder. Run as another user, all servers run as that user, in separate
 
 THE SHARED PASSWORD IS FOR A LOCAL TRIAL, NOT FOR A REAL CLASS. For a real one, put your settings in
 <folder>/jupyterhub_config.local.py, which the hub reads last: c.JupyterHub.authenticator_class = "pam"
-(the learners' system passwords, set with passwd), or an OAuth authenticator (the README says more).
+(the learners' system passwords, set with passwd), or an OAuth authenticator (docs/classroom.md says more).
 
 Options:
   --learners N     how many learner accounts: learner1 ... learnerN (default 3, at most 200)

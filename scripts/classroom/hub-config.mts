@@ -96,7 +96,7 @@ c.ConfigurableHTTPProxy.pid_file = os.path.join(settings["folder"], "jupyterhub-
 c.JupyterHub.cleanup_servers = True
 
 # FOR A LOCAL TRIAL ONLY: one shared password for every learner. A real class needs a real authenticator
-# (the README says how to plug one in).
+# (docs/classroom.md, "A real class", says how to plug one in).
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = settings["password"]
 c.Authenticator.allowed_users = set(settings["learners"])

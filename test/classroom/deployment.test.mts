@@ -36,7 +36,9 @@ const IMAGE_PROJECT = '/srv/lesson';
 const dockerfileText = readFileSync(path.join(ROOT, DOCKERFILE_PATH), 'utf8');
 const valuesText = readFileSync(path.join(ROOT, VALUES_PATH), 'utf8');
 const values: unknown = parse(valuesText);
-const readmeText = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** Where the teacher's steps to build and deploy the image are written (the classroom's doc). */
+const CLASSROOM_DOC_PATH = 'docs/classroom.md';
+const classroomDocText = readFileSync(path.join(ROOT, CLASSROOM_DOC_PATH), 'utf8');
 const packageVersion = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string}).version;
 
 /** The value at a dotted key path of parsed YAML (`singleuser.image.name`), or undefined. */
@@ -173,9 +175,9 @@ describe('the Zero to JupyterHub values file', () => {
 		expect(valueAt(values, 'singleuser.image.tag')).toBe(commands[0]![2]);
 	});
 
-	test("names the image the README's build command tags", () => {
-		expect(buildCommands(readmeText).length).toBeGreaterThan(0);
-		for (const [file, name, tag] of buildCommands(readmeText)) {
+	test(`names the image the build command in ${CLASSROOM_DOC_PATH} tags`, () => {
+		expect(buildCommands(classroomDocText).length).toBeGreaterThan(0);
+		for (const [file, name, tag] of buildCommands(classroomDocText)) {
 			expect(file).toBe(DOCKERFILE_PATH);
 			expect(String(valueAt(values, 'singleuser.image.name')).split('/').at(-1)).toBe(name);
 			expect(valueAt(values, 'singleuser.image.tag')).toBe(tag);
