@@ -14,7 +14,7 @@ export interface KernelSpec {
 }
 
 /**
- * A file only the project's patch of tslab has (patches/tslab+1.0.22.patch, applied by `npm install`): without
+ * A file only the project's patched tslab has (patches/, applied by `npm install`; patch 010 adds it): without
  * it, errors would be stderr text and values plain prints, and the notebooks' stored outputs would not match.
  */
 const TSLAB_PATCH_MARK = path.join(PROJECT_ROOT, 'node_modules', 'tslab', 'dist', 'cell-errors.js');
