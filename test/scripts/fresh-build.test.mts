@@ -9,7 +9,7 @@ import {appendFile, readdir, readFile, rm, utimes, writeFile} from 'node:fs/prom
 import * as path from 'node:path';
 import {expect, onTestFinished, test} from 'vitest';
 import {copyProject, type ProjectCopy} from '../helpers/project-copy.mjs';
-import {PROJECT_ROOT, type ScriptResult} from '../helpers/run-script';
+import {PROJECT_ROOT, type ScriptResult} from '../helpers/run-script.js';
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const REBUILT = /^rebuilt dist\/ from lib\/ in \d+\.\d s \((.*)\)$/gm;
