@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {startClassroom} from './classroom/classroom-hub.mjs';
 import {LOCAL_CONFIG_NAME} from './classroom/hub-config.mjs';
 import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {PROJECT_ROOT} from './support/project-paths.mjs';
 
 const HELP = `
@@ -46,6 +47,7 @@ const OPTIONS = {
 type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
+	await ensureFreshBuild();
 	if (args._.length > 0) throw new UsageError(`unexpected argument ${args._[0]}`);
 	const learners = integerFlag('learners', args.learners, 3, 1, 200);
 	const port = integerFlag('port', args.port, 8000, 1, 65535);

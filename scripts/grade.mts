@@ -1,6 +1,7 @@
 import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {EXERCISE_NUMBERS, EXERCISES_TEMPLATE, failedGrade, type GradeLimits, gradeSubmission, type Isolation, type SubmissionGrade, withSubmittedCode} from './grading/grade-submission.mjs';
 import {gradeTables, withoutControls} from './grading/grade-tables.mjs';
 import {GradingRun} from './grading/sandbox.mjs';
@@ -56,6 +57,7 @@ const OPTIONS = {
 type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
+	await ensureFreshBuild();
 	const here = process.env['INIT_CWD'] ?? process.cwd();
 	if (args._.length === 0) throw new UsageError('name the submitted notebooks, or folders holding them');
 	const jobs = integerFlag('jobs', args.jobs, DEFAULT_JOBS, 1, 64);

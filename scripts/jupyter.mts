@@ -1,6 +1,7 @@
 import {spawn} from 'node:child_process';
 import * as path from 'node:path';
 import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
+import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {installKernelSpec} from './notebook-runner/kernelspec.mjs';
 import {installJupyterConfig} from './support/jupyter-env.mjs';
 import {PROJECT_JUPYTER_CONFIG, PROJECT_JUPYTER_PATH, PROJECT_ROOT} from './support/project-paths.mjs';
@@ -21,6 +22,7 @@ const OPTIONS = {} as const satisfies OptionTable;
 type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
+	await ensureFreshBuild();
 	const jupyter = findOnPath(['jupyter-lab', 'jupyter-notebook']);
 	if (!jupyter) {
 		console.error(

@@ -2,6 +2,7 @@ import type {IOutput, IStream} from '@jupyterlab/nbformat';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
 import {escapeMarkup} from './support/escape-markup.mjs';
@@ -68,6 +69,7 @@ interface Outcome {
 }
 
 async function main(args: Flags): Promise<number> {
+	await ensureFreshBuild();
 	if (args.check && args.update) throw new UsageError('--check and --update do not go together: check first, then update');
 	const params = args.param === undefined ? [] : [args.param].flat();
 	if (args.update && params.length > 0) throw new UsageError('--update with --param would store outputs of changed parameters; run them without --update');

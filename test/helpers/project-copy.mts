@@ -1,6 +1,6 @@
 /**
  * A copy of the project that a test may change and spoil without touching the real one, which other tests use at
- * the same time: its scripts and package.json copied, the parts a test names copied too, the rest of
+ * the same time: its scripts, package.json and tsconfig files copied, the parts a test names copied too, the rest of
  * node_modules linked (each package on its own, so that a copied one can sit beside the linked ones).
  */
 import {cp, mkdir, mkdtemp, readdir, rm, symlink} from 'node:fs/promises';
@@ -28,7 +28,8 @@ export async function copyProject(copied: readonly string[]): Promise<ProjectCop
 	};
 	// The scripts are copied whatever the test asks: they find the project they belong to by their own path.
 	await cp(path.join(PROJECT_ROOT, 'scripts'), path.join(root, 'scripts'), {recursive: true});
-	await cp(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
+	// As small and as likely to be changed by a test: what the package is, and what builds dist/ from lib/.
+	for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) await cp(path.join(PROJECT_ROOT, file), path.join(root, file));
 	await mkdir(path.join(root, 'notebooks'));
 	for (const part of ['lib', 'dist']) await place(part);
 	for (const name of await readdir(path.join(PROJECT_ROOT, 'node_modules'))) {
