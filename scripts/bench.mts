@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
 import {lessonNotebookFiles} from './support/project-paths.mjs';
-import {type CliArgs, findOnPath, integerFlag, type OptionTable, runCli} from './support/cli.mjs';
+import {type Cli, type CliArgs, findOnPath, integerFlag, isMainModule, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
 import {NGINX} from './bench/nginx.mjs';
 import {bookRuns, concurrentDownloads, greedyClientsVersusDownload, replicaVersusNginx} from './bench/replica-load.mjs';
@@ -101,4 +101,7 @@ async function pythonHas(module: string): Promise<boolean> {
 	return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

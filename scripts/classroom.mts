@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import * as path from 'node:path';
 import {startClassroom} from './classroom/classroom-hub.mjs';
 import {LOCAL_CONFIG_NAME} from './classroom/hub-config.mjs';
-import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, integerFlag, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {PROJECT_ROOT} from './support/project-paths.mjs';
 
@@ -85,4 +85,7 @@ async function main(args: Flags): Promise<number> {
 	return 0;
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

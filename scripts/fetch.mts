@@ -1,7 +1,7 @@
 import {writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {checkLiveHost, LINK_NAMES, type Replica, retrieve, splitResponse, startReplica} from '../lib/index.js';
-import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, integerFlag, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 
 const HELP = `
 usage: npm run fetch -- [URL] [--recv 5120] [--delay-ms 0] [--out stuff.jpg] [--link NAME] [--live]
@@ -100,4 +100,7 @@ function parseUrl(text: string): URL {
 	return url;
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

@@ -1,6 +1,6 @@
 import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, integerFlag, isMainModule, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {EXERCISE_NUMBERS, EXERCISES_TEMPLATE, failedGrade, type GradeLimits, gradeSubmission, type Isolation, type SubmissionGrade, withSubmittedCode} from './grading/grade-submission.mjs';
 import {gradeTables, withoutControls} from './grading/grade-tables.mjs';
@@ -161,4 +161,7 @@ async function gradeOne(submission: Submission, template: Notebook, isolation: I
 	return gradeSubmission(submission.student, submission.file, graded, isolation, limits);
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

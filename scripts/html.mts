@@ -1,7 +1,7 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import * as path from 'node:path';
-import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {notebookTitle, page, renderNotebookPage} from './html/render-notebook.mjs';
 import {escapeMarkup as escapeHtml} from './support/escape-markup.mjs';
 import {lessonNotebookFiles, PROJECT_ROOT} from './support/project-paths.mjs';
@@ -67,4 +67,7 @@ async function main(args: Flags): Promise<number> {
 	return 0;
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
 import * as path from 'node:path';
-import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
+import {type Cli, type CliArgs, findOnPath, isMainModule, type OptionTable, runCli} from './support/cli.mjs';
 import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {installKernelSpec} from './notebook-runner/kernelspec.mjs';
 import {installJupyterConfig} from './support/jupyter-env.mjs';
@@ -53,4 +53,7 @@ async function main(args: Flags): Promise<number> {
 	});
 }
 
-runCli({help: HELP, options: OPTIONS, passThrough: true, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, passThrough: true, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

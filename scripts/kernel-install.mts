@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {updateSnapshot} from './kernel-snapshot/build-snapshot.mjs';
 import {installKernelSpec, userJupyterDataFolder} from './notebook-runner/kernelspec.mjs';
 import {PROJECT_JUPYTER_PATH} from './support/project-paths.mjs';
@@ -43,4 +43,7 @@ async function main(args: Flags): Promise<void> {
 	await updateSnapshot({log: (line) => console.log(line)});
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

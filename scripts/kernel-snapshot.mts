@@ -1,4 +1,4 @@
-import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {describeSnapshot, snapshotStatus, updateSnapshot} from './kernel-snapshot/build-snapshot.mjs';
 
 const HELP = `
@@ -37,4 +37,7 @@ async function main(args: Flags): Promise<number> {
 	}
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

@@ -1,7 +1,7 @@
 import type {IOutput, IStream} from '@jupyterlab/nbformat';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, integerFlag, isMainModule, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
@@ -208,4 +208,7 @@ function junitReport(outcomes: readonly Outcome[]): string {
 	].join('\n');
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

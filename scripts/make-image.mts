@@ -1,7 +1,7 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {COVER_BYTES, COVER_HEIGHT, COVER_WIDTH, encodeCover, padWithComments} from './support/cover-image.mjs';
-import {type CliArgs, type OptionTable, runCli} from './support/cli.mjs';
+import {type Cli, type CliArgs, isMainModule, type OptionTable, runCli} from './support/cli.mjs';
 
 const HELP = `
 usage: npx tsx scripts/make-image.mts [--check]
@@ -41,4 +41,7 @@ async function main(args: Flags): Promise<number> {
 	return 0;
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

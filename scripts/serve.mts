@@ -1,5 +1,5 @@
 import {type ConnectionLog, LINK_NAMES, startReplica} from '../lib/index.js';
-import {type CliArgs, integerFlag, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, integerFlag, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 
 const HELP = `
 usage: npm run serve -- [--host 127.0.0.1] [--port 8080] [--link book-run-1] [--max-connections 128] [--quiet]
@@ -82,4 +82,7 @@ function printable(line: string): string {
 	return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

@@ -59,6 +59,8 @@ export interface Replica {
 	readonly url: string;
 	/** The link model pacing its responses. */
 	readonly link: LinkModel;
+	/** How long it waits for a request's head after a connect before it answers 408, in milliseconds. */
+	readonly headTimeoutMs: number;
 	/** A log per connection, oldest first: the request, each write, the flow-control pauses. */
 	readonly connections: readonly ConnectionLog[];
 	/** Resolves once no connection is open (every response finished). */
@@ -135,6 +137,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 		port,
 		url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
 		link,
+		headTimeoutMs: settings.headTimeoutMs,
 		connections: logs,
 		idle: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
 		close() {

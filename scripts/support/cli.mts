@@ -1,5 +1,6 @@
-import {accessSync, constants} from 'node:fs';
+import {accessSync, constants, realpathSync} from 'node:fs';
 import * as path from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {parseArgs, type ParseArgsConfig} from 'node:util';
 import {MAX_TIMER_MS} from '../../lib/timer-limit.js';
 
@@ -23,30 +24,54 @@ export interface Cli<Options extends OptionTable> {
 	readonly main: (args: CliArgs<Options>) => Promise<number | void>;
 }
 
+/** Where a command writes its help and its complaints: the process's own streams, or a test's. */
+export interface CliOutput {
+	readonly stdout: {write(text: string): unknown};
+	readonly stderr: {write(text: string): unknown};
+}
+
 /**
  * The one command-line parser and exit-code handler every script shares (util.parseArgs, strict): `--help`
  * prints the help and exits 0; an unknown option or a missing value is a usage error, exit 2, naming the
  * option; a UsageError from `main` exits 2 too; any other error prints its message (and code, for library
- * errors) and exits 1.
+ * errors) and exits 1. Resolves with the exit code rather than setting it, so that a test can run a
+ * command's whole parse and usage path in its own process instead of starting tsx for each mistake.
  */
-export function runCli<Options extends OptionTable>(cli: Cli<Options>): void {
-	const raw = process.argv.slice(2);
+export async function runCommand<Options extends OptionTable>(cli: Cli<Options>, argv: readonly string[], output: CliOutput = process): Promise<number> {
+	const raw = [...argv];
 	if (raw.includes('--help')) {
-		process.stdout.write(`${cli.help.trim()}\n`);
-		return;
+		output.stdout.write(`${cli.help.trim()}\n`);
+		return 0;
 	}
-	if (cli.passThrough) {
-		finish(cli, cli.main({_: raw} as CliArgs<Options>));
-		return;
-	}
+	if (cli.passThrough) return finish(cli, output, () => cli.main({_: raw} as CliArgs<Options>));
 	let parsed: {values: Record<string, unknown>; positionals: string[]};
 	try {
 		parsed = parseArgs({args: raw, options: cli.options, strict: true, allowPositionals: true});
 	} catch (error) {
-		usage(cli, describeParseError(error as Error & {code?: string}));
-		return;
+		return usage(cli, output, describeParseError(error as Error & {code?: string}));
 	}
-	finish(cli, cli.main({...parsed.values, _: parsed.positionals} as CliArgs<Options>));
+	return finish(cli, output, () => cli.main({...parsed.values, _: parsed.positionals} as CliArgs<Options>));
+}
+
+/** Runs `cli` on this process's arguments and sets its exit code (a script's last line, under isMainModule). */
+export function runCli<Options extends OptionTable>(cli: Cli<Options>): void {
+	void runCommand(cli, process.argv.slice(2)).then((code) => {
+		process.exitCode = code;
+	});
+}
+
+/**
+ * Whether the module at `moduleUrl` (its import.meta.url) is the script node was started with, so that a
+ * script runs its command when started and only exports it when a test imports it.
+ */
+export function isMainModule(moduleUrl: string): boolean {
+	const entry = process.argv[1];
+	if (entry === undefined) return false;
+	try {
+		return realpathSync(path.resolve(entry)) === realpathSync(fileURLToPath(moduleUrl));
+	} catch {
+		return false;
+	}
 }
 
 /** util.parseArgs's complaint in the words of this project's usage errors, naming the option. */
@@ -64,27 +89,21 @@ function describeParseError(error: Error & {code?: string}): string {
 	}
 }
 
-function usage<Options extends OptionTable>(cli: Cli<Options>, message: string): void {
-	process.stderr.write(`${message}\n${cli.help.trim().split('\n')[0]}\n`);
-	process.exitCode = 2;
+function usage<Options extends OptionTable>(cli: Cli<Options>, output: CliOutput, message: string): number {
+	output.stderr.write(`${message}\n${cli.help.trim().split('\n')[0]}\n`);
+	return 2;
 }
 
 /** The one exit-code handler: a UsageError exits 2 with the usage line, any other error 1. */
-function finish<Options extends OptionTable>(cli: Cli<Options>, run: Promise<number | void>): void {
-	run.then(
-		(code) => {
-			process.exitCode = code ?? 0;
-		},
-		(error: unknown) => {
-			if (error instanceof UsageError) {
-				usage(cli, error.message);
-				return;
-			}
-			const code = (error as {code?: unknown}).code;
-			process.stderr.write(`error${typeof code === 'string' ? ` ${code}` : ''}: ${(error as Error).message ?? String(error)}\n`);
-			process.exitCode = 1;
-		},
-	);
+async function finish<Options extends OptionTable>(cli: Cli<Options>, output: CliOutput, run: () => Promise<number | void>): Promise<number> {
+	try {
+		return (await run()) ?? 0;
+	} catch (error) {
+		if (error instanceof UsageError) return usage(cli, output, error.message);
+		const code = (error as {code?: unknown}).code;
+		output.stderr.write(`error${typeof code === 'string' ? ` ${code}` : ''}: ${(error as Error).message ?? String(error)}\n`);
+		return 1;
+	}
 }
 
 /** A whole number flag from `minimum` to `maximum`, or a UsageError naming the flag. */

@@ -4,7 +4,9 @@ import {CHAPTER_REQUEST} from '../helpers/chapter';
 import {rejectionOf} from '../helpers/rejection';
 import {useReplica} from '../helpers/replica';
 import {startBurstServer, startTcpServer} from '../helpers/tcp-server';
-import {setTimeout as sleep} from 'node:timers/promises';
+import {within} from '../helpers/within';
+import {kernelQueues} from '../../lib/client/kernel-queues';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 
 // The library tracks calls only where something else handles SIGINT, as tslab does; this stands in for it.
 // interruptCalls() is what the library's own SIGINT listener runs (the real signal is tested in a real
@@ -25,20 +27,28 @@ describe('an interrupt', () => {
 	test("rejects the running cell's waiting recv, refuses that cell's later calls, and leaves other cells alone", async () => {
 		const server = await startBurstServer([{bytes: 'after the interrupt'}]);
 		const socket = await asCell(() => Socket.connect(server.host, server.port));
+		const events: string[] = [];
 		let later: Promise<unknown> | undefined;
 		const interrupted = asCell(async () => {
+			// The server answers only after a request, so nothing but the interrupt can end this recv.
 			const waiting = socket.recv(5120);
-			setTimeout(interruptCalls, 50);
+			events.push('recv waiting');
+			setImmediate(() => {
+				events.push('interrupt');
+				interruptCalls();
+			});
 			try {
 				return await waiting;
+			} catch (error) {
+				events.push('recv rejected');
+				throw error;
 			} finally {
 				// What a loop does next: it calls recv again, and must be refused, not served.
 				later = socket.recv(5120);
 			}
 		});
-		const started = Date.now();
-		const error = await rejectionOf(interrupted);
-		expect(Date.now() - started).toBeLessThan(1000);
+		const error = await rejectionOf(within(interrupted, 10_000, 'the interrupted recv to reject'));
+		expect(events).toEqual(['recv waiting', 'interrupt', 'recv rejected']);
 		expect(error).toBeInstanceOf(InterruptedError);
 		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'recv', when: 'pending'});
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
@@ -52,31 +62,47 @@ describe('an interrupt', () => {
 		await socket.close();
 	});
 
-	test('ends a retrieve while it sleeps between recvs, within the second', async () => {
+	test('ends a retrieve while it sleeps between recvs, without waiting for the sleep to end', async () => {
 		const replica = await useReplica({link: 'book-run-2'});
-		const cell = asCell(() => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250}));
-		await sleep(400);
-		const started = Date.now();
-		interruptCalls();
-		const error = await rejectionOf(cell);
-		expect(Date.now() - started).toBeLessThan(100);
-		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'retrieve'});
+		const events: string[] = [];
+		// A sleep of a minute: the cell can end within the bound below only if the interrupt cuts it short.
+		const cell = asCell(() =>
+			retrieve({
+				host: replica.host,
+				port: replica.port,
+				request: CHAPTER_REQUEST,
+				delayMs: 60_000,
+				onChunk: () => {
+					events.push('chunk');
+					// The next turn of the event loop, when retrieve is asleep after this chunk.
+					setImmediate(() => {
+						events.push('interrupt');
+						interruptCalls();
+					});
+				},
+			}),
+		);
+		const error = await rejectionOf(within(cell, 10_000, 'the interrupted retrieve to reject, long before its 60 s sleep ends'));
+		expect(events).toEqual(['chunk', 'interrupt']);
+		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'retrieve', when: 'pending'});
 		// As any failure part way, it keeps what did arrive.
 		expect(error.partial?.bytesReceived).toBeGreaterThan(0);
 	});
 
 	test('rejects a sendall waiting for a peer that takes nothing', async () => {
 		const server = await startTcpServer((peer) => peer.pause());
+		const socket = await asCell(() => Socket.connect(server.host, server.port));
 		const cell = asCell(async () => {
-			const socket = await Socket.connect(server.host, server.port);
 			try {
 				await socket.sendall(Buffer.alloc(64 * 1024 * 1024));
 			} finally {
 				await socket.close();
 			}
 		});
-		setTimeout(interruptCalls, 200);
-		expect(await rejectionOf(cell)).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'sendall', when: 'pending'});
+		// Bytes in the kernel's send queue: the sendall is under way, and 64 MB cannot fit in a paused peer's buffers.
+		await waitUntil(() => (kernelQueues(socket.localPort!, server.port)?.sendQueue ?? 0) > 0, {timeoutMs: 5000, what: 'the sendall to fill the send queue'});
+		interruptCalls();
+		expect(await rejectionOf(within(cell, 10_000, 'the interrupted sendall to reject'))).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'sendall', when: 'pending'});
 	});
 
 	test('does not touch a cell that finished before it, nor its sockets', async () => {

@@ -143,11 +143,19 @@ describe.runIf(AS_ROOT)('the grading sandbox', () => {
 	test('ends every process it started, a detached daemon with an empty environment too', async () => {
 		const run = await inSandbox(`
 			const {spawn} = require('child_process');
+			const {readFileSync} = require('fs');
 			const daemon = spawn('/bin/sh', ['-c', 'sleep 300 & sleep 300'], {detached: true, env: {}, stdio: 'ignore'});
 			daemon.unref();
-			setTimeout(() => console.log('started', daemon.pid), 300);
+			// Until the shell has started its background sleep (a grandchild to leave behind), for at most 10 s.
+			const children = () => { try { return readFileSync('/proc/' + daemon.pid + '/task/' + daemon.pid + '/children', 'utf8').trim(); } catch { return ''; } };
+			const deadline = Date.now() + 10000;
+			const look = setInterval(() => {
+				if (children() === '' && Date.now() < deadline) return;
+				clearInterval(look);
+				console.log('started', daemon.pid, 'children', children());
+			}, 10);
 		`);
-		expect(run.stdout).toMatch(/^started \d+/);
+		expect(run.stdout).toMatch(/^started \d+ children \d+/);
 		expect(processesOf([run.sandbox.kernelUser.uid])).toEqual([]);
 		// The PID namespace ended them with their first process: nothing was left for the final kill.
 		expect(run.leftovers).toEqual([]);

@@ -2,13 +2,14 @@ import {execFile, spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import {setTimeout as sleep} from 'node:timers/promises';
 import {promisify} from 'node:util';
 import {describe, expect, onTestFinished, test} from 'vitest';
 import {ListenError, retrieve, splitResponse, startReplica} from '../../lib/index';
 import {CHAPTER_REQUEST, RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts, SLEEPING_RUN_1_SIZES} from '../helpers/chapter';
 import {rejectionOf} from '../helpers/rejection';
 import {halfClosedExchange, rawExchange, useReplica} from '../helpers/replica';
+import {within} from '../helpers/within';
+import {waitUntil} from '../../scripts/support/wait-until.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -299,7 +300,7 @@ describe('the replica survives', () => {
 		onTestFinished(() => {
 			silent.destroy();
 		});
-		while (replica.connections.length === 0) await sleep(10);
+		await waitUntil(() => replica.connections.length > 0, {timeoutMs: 10_000, what: 'the replica to accept the silent client'});
 		await replica.idle();
 		expect(replica.connections[0]).toMatchObject({outcome, status: 200});
 	});
@@ -424,6 +425,6 @@ describe('startReplica', () => {
 		socket.on('error', () => {});
 		await Promise.all([replica.close(), replica.close()]);
 		await closedByServer;
-		await sleep(10);
+		await within(replica.idle(), 5000, 'the closed replica to have no connection open');
 	});
 });
