@@ -76,10 +76,26 @@ describe('runNotebook', () => {
 		expect(result.failure?.message).toContain('exited with code 3');
 	});
 
-	test('accepts an error from a cell tagged raises-exception and goes on', async () => {
+	test('accepts an error from a cell tagged raises-exception and runs the next cell at its first sending', async () => {
 		const result = await run('raises');
+		// An abort of the next cell would fail the run: the runner sends every cell once.
 		expect(result.failure).toBeUndefined();
+		expect(result.codeCellsRun).toBe(2);
+		expect(codeCells(result.notebook)[0]?.outputs).toEqual([expect.objectContaining({output_type: 'error', evalue: 'expected failure'})]);
 		expect(streamText(codeCells(result.notebook)[1])).toBe('still runs\n');
+	});
+
+	test('with keepGoing (nbclient\'s allow_errors) runs every cell, each after a failed one at its first sending', async () => {
+		const result = await run('fails-twice', {keepGoing: true});
+		expect(result.codeCellsRun).toBe(3);
+		expect(result.failures.map(({kind, codeCellNumber}) => ({kind, codeCellNumber}))).toEqual([
+			{kind: 'error', codeCellNumber: 1},
+			{kind: 'error', codeCellNumber: 2},
+		]);
+		expect(result.failures[0]?.message).toContain('Error: first failure');
+		// Not aborted: the kernel compiled it and said what is wrong with it.
+		expect(result.failures[1]?.message).toContain("Type 'string' is not assignable to type 'number'");
+		expect(streamText(codeCells(result.notebook)[2])).toBe('third runs\n');
 	});
 
 	test('fails a cell tagged raises-exception that raises nothing', async () => {
