@@ -31,8 +31,17 @@ export interface ReceivedExecute {
 	readonly silent: unknown;
 	readonly storeHistory: unknown;
 	readonly stopOnError: unknown;
-	/** What the fake answered. */
-	status?: 'ok' | 'error' | 'abort';
+	/** What the fake answered; undefined until then. */
+	status: 'ok' | 'error' | 'abort' | undefined;
+}
+
+export interface FakeKernelHooks {
+	/** The connection folder, removed by `close`. */
+	readonly folder?: string;
+	/** Called with each execute_request once it was answered. */
+	readonly onExecuted?: (received: ReceivedExecute) => void;
+	/** Called once a shutdown_request was answered. */
+	readonly onShutdown?: () => void;
 }
 
 /** How long tslab aborts execute requests after a cell failed with stop_on_error (its jupyter.js). */
@@ -47,7 +56,7 @@ export class FakeKernel {
 	ignoredKernelInfos = 0;
 	/** How many interrupts (signals and interrupt_requests) arrived. */
 	interrupts = 0;
-	readonly #folder: string;
+	readonly #hooks: FakeKernelHooks;
 	readonly #codec: MessageCodec;
 	readonly #cells: Readonly<Record<string, FakeCell>>;
 	readonly #shell = new zmq.Router({linger: 0});
@@ -60,17 +69,22 @@ export class FakeKernel {
 	/** One request at a time, as a kernel's shell does. */
 	#queue: Promise<void> = Promise.resolve();
 
-	private constructor(folder: string, connection: ConnectionInfo, cells: Readonly<Record<string, FakeCell>>) {
-		this.#folder = folder;
+	private constructor(connection: ConnectionInfo, cells: Readonly<Record<string, FakeCell>>, hooks: FakeKernelHooks) {
+		this.#hooks = hooks;
 		this.connection = connection;
 		this.#codec = new MessageCodec(connection.key);
 		this.#cells = cells;
 	}
 
-	/** Binds the fake kernel's sockets in a new connection folder. */
+	/** Binds the fake kernel's sockets in a new connection folder, which `close` removes. */
 	static async start(cells: Readonly<Record<string, FakeCell>> = {}): Promise<FakeKernel> {
 		const {folder, info} = await makeConnectionFolder('fake');
-		const kernel = new FakeKernel(folder, info, cells);
+		return FakeKernel.serve(info, cells, {folder});
+	}
+
+	/** Binds the fake kernel's sockets where `info` says (a kernel process's connection file). */
+	static async serve(info: ConnectionInfo, cells: Readonly<Record<string, FakeCell>>, hooks: FakeKernelHooks = {}): Promise<FakeKernel> {
+		const kernel = new FakeKernel(info, cells, hooks);
 		await kernel.#shell.bind(channelEndpoint(info, info.shell_port));
 		await kernel.#control.bind(channelEndpoint(info, info.control_port));
 		await kernel.#iopub.bind(channelEndpoint(info, info.iopub_port));
@@ -87,7 +101,7 @@ export class FakeKernel {
 
 	async close(): Promise<void> {
 		for (const socket of [this.#shell, this.#control, this.#iopub]) socket.close();
-		await rm(this.#folder, {recursive: true, force: true});
+		if (this.#hooks.folder !== undefined) await rm(this.#hooks.folder, {recursive: true, force: true});
 	}
 
 	async #onShell(identity: Buffer[], request: JupyterMessage): Promise<void> {
@@ -104,15 +118,19 @@ export class FakeKernel {
 
 	async #execute(request: JupyterMessage): Promise<Record<string, unknown>> {
 		const {code, silent, store_history: storeHistory, stop_on_error: stopOnError} = request.content;
-		const received: ReceivedExecute = {code: String(code), silent, storeHistory, stopOnError};
+		const received: ReceivedExecute = {code: String(code), silent, storeHistory, stopOnError, status: undefined};
 		this.executes.push(received);
-		if (Date.now() < this.#abortUntil) {
-			received.status = 'abort';
-			return {status: 'abort'};
-		}
+		const reply = await this.#answer(request, received);
+		received.status = reply['status'] as ReceivedExecute['status'];
+		this.#hooks.onExecuted?.(received);
+		return reply;
+	}
+
+	async #answer(request: JupyterMessage, received: ReceivedExecute): Promise<Record<string, unknown>> {
+		if (Date.now() < this.#abortUntil) return {status: 'abort'};
 		const cell = this.#cells[received.code] ?? {};
-		if (silent !== true) this.#count += 1;
-		await this.#publish('execute_input', {code, execution_count: this.#count}, request);
+		if (received.silent !== true) this.#count += 1;
+		await this.#publish('execute_input', {code: received.code, execution_count: this.#count}, request);
 		if (cell.stdout !== undefined) await this.#publish('stream', {name: 'stdout', text: cell.stdout}, request);
 		let fails = cell.fails === true;
 		if (cell.hangs) {
@@ -124,14 +142,10 @@ export class FakeKernel {
 			const {text, afterMs} = cell.lateStdout;
 			setTimeout(() => void this.#publish('stream', {name: 'stdout', text}, request).catch(() => {}), afterMs);
 		}
-		if (!fails) {
-			received.status = 'ok';
-			return {status: 'ok', execution_count: this.#count, user_expressions: {}};
-		}
+		if (!fails) return {status: 'ok', execution_count: this.#count, user_expressions: {}};
 		const error = {ename: 'Error', evalue: `${received.code} failed`, traceback: [`Error: ${received.code} failed`]};
 		await this.#publish('error', error, request);
-		if (stopOnError !== false) this.#abortUntil = Date.now() + ABORT_WINDOW_MS;
-		received.status = 'error';
+		if (received.stopOnError !== false) this.#abortUntil = Date.now() + ABORT_WINDOW_MS;
 		return {status: 'error', execution_count: this.#count, ...error};
 	}
 
@@ -141,6 +155,7 @@ export class FakeKernel {
 			await this.#reply(identity, 'interrupt_reply', {status: 'ok'}, request);
 		} else if (request.header.msg_type === 'shutdown_request') {
 			await this.#reply(identity, 'shutdown_reply', {status: 'ok', restart: false}, request);
+			this.#hooks.onShutdown?.();
 		}
 	}
 
