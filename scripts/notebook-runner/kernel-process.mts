@@ -3,8 +3,7 @@
  * ends it if the runner dies, interrupted by SIGINT, and always killed in the end with whatever cell code
  * started. What goes over its sockets is kernel-client.mts's business.
  */
-// node:child_process, not a higher-level runner: the kernel needs its own process group (detached) and an
-// extra pipe for a launcher's child pid, and the guardian needs the kernel's pid at once.
+// node:child_process itself: the kernel needs a process group of its own and its pid at once, for the guardian.
 import {type ChildProcess, spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {chown, rm} from 'node:fs/promises';
