@@ -10,8 +10,8 @@ const SCRIPT = fileURLToPath(new URL('./fake-kernel-process.mts', import.meta.ur
 export function fakeKernelSpec(cells: Readonly<Record<string, FakeCell>>, recordFile: string, env: Readonly<Record<string, string>> = {}): KernelSpec {
 	return {
 		name: 'fake',
-		// tsx by its resolved URL: the kernel runs in the notebook's folder, wherever that is.
-		argv: [process.execPath, '--import', import.meta.resolve('tsx'), SCRIPT, '{connection_file}'],
+		// tsx by its resolved URL, as the kernel runs in the notebook's folder; its ESM loader only, which starts sooner.
+		argv: [process.execPath, '--import', import.meta.resolve('tsx/esm'), SCRIPT, '{connection_file}'],
 		display_name: 'Fake',
 		language: 'fake',
 		env: {...env, FAKE_KERNEL_CELLS: JSON.stringify(cells), FAKE_KERNEL_RECORD: recordFile},
