@@ -72,15 +72,15 @@ export class KernelClient {
 	readonly #sendQueues = new Map<zmq.Dealer, Promise<void>>();
 
 	/** Connects to the kernel of `connection`; nothing is sent until a request is made. */
-	constructor(connection: ConnectionInfo, process: KernelProcessHandle) {
+	constructor(connection: ConnectionInfo, kernelProcess: KernelProcessHandle) {
 		this.#codec = new MessageCodec(connection.key);
-		this.#process = process;
+		this.#process = kernelProcess;
 		this.#iopub.subscribe();
 		this.#shell.connect(channelEndpoint(connection, connection.shell_port));
 		this.#iopub.connect(channelEndpoint(connection, connection.iopub_port));
 		this.#control.connect(channelEndpoint(connection, connection.control_port));
 		for (const socket of [this.#shell, this.#control, this.#iopub]) this.#listen(socket);
-		void process.exited.then(() => {
+		void kernelProcess.exited.then(() => {
 			for (const pending of this.#requests.values()) pending.settle?.();
 		});
 	}

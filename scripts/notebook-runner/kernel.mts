@@ -30,9 +30,9 @@ export class Kernel {
 	readonly #process: KernelProcess;
 	readonly #client: KernelClient;
 
-	private constructor(process: KernelProcess) {
-		this.#process = process;
-		this.#client = new KernelClient(process.connection, process);
+	private constructor(kernelProcess: KernelProcess) {
+		this.#process = kernelProcess;
+		this.#client = new KernelClient(kernelProcess.connection, kernelProcess);
 	}
 
 	/** Starts the kernel in `options.cwd` and resolves once it answers kernel_info and iopub is connected. */
