@@ -7,7 +7,6 @@ import {findKernelSpec, type KernelSpec} from './kernelspec.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from './notebook-file.mjs';
 import {CellOutputs, type DisplayRegistry} from './outputs.mjs';
 import {declaredParameters, injectedParametersSource, ParameterError} from './parameters.mjs';
-import {setTimeout as sleep} from 'node:timers/promises';
 
 export interface RunOptions {
 	/** `--param NAME=VALUE` assignments for the cell tagged `parameters`. */
@@ -20,7 +19,10 @@ export interface RunOptions {
 	onOutput?: (output: IOutput, codeCellNumber: number) => void;
 	/** Overrides the kernelspec named in the notebook's metadata. */
 	kernelSpec?: KernelSpec;
-	/** Run every cell even after one fails (for grading); `failures` lists them all. Default: stop at the first. */
+	/**
+	 * Run every cell even after one fails (for grading), as nbclient's allow_errors does; `failures` lists them
+	 * all. Default: stop at the first.
+	 */
 	keepGoing?: boolean;
 	/**
 	 * The most characters of output the notebook may produce; past it the kernel is killed and the cell
@@ -123,16 +125,20 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 			const number = codeCellNumber;
 			const remainingMs = deadline - Date.now();
 			const cellStarted = performance.now();
-			const outcome = await executeCell(kernel, cellSource(cell), Math.min(cellTimeoutMs, remainingMs), (message) => {
-				if (flooded) return;
-				// Measured only under a limit: every display would otherwise be serialized once more for nothing.
-				if (options.maxOutputChars !== undefined && (outputChars += JSON.stringify(message.content).length) > options.maxOutputChars) {
-					flooded = true;
-					void kernel.kill();
-					return;
-				}
-				const output = collected.add(message);
-				if (output) options.onOutput?.(output, number);
+			const outcome = await kernel.execute(cellSource(cell), {
+				timeoutMs: Math.min(cellTimeoutMs, remainingMs),
+				stopOnError: !cellMayFail(tags, options),
+				onOutput: (message) => {
+					if (flooded) return;
+					// Measured only under a limit: every display would otherwise be serialized once more for nothing.
+					if (options.maxOutputChars !== undefined && (outputChars += JSON.stringify(message.content).length) > options.maxOutputChars) {
+						flooded = true;
+						void kernel.kill();
+						return;
+					}
+					const output = collected.add(message);
+					if (output) options.onOutput?.(output, number);
+				},
 			});
 			cellsMs += performance.now() - cellStarted;
 			codeCellsRun += 1;
@@ -153,13 +159,12 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 	}
 }
 
-/** Executes one cell; an abort right after a failed cell (tslab aborts for ~200 ms) is retried. */
-async function executeCell(kernel: Kernel, code: string, timeoutMs: number, onOutput: Parameters<Kernel['execute']>[1]['onOutput']): Promise<ExecuteOutcome> {
-	for (let attempt = 0; ; attempt++) {
-		const outcome = await kernel.execute(code, {timeoutMs, onOutput});
-		if (outcome.status !== 'abort' || attempt >= 8) return outcome;
-		await sleep(250);
-	}
+/**
+ * Whether the run goes on after this cell fails: then the kernel must not abort the cells sent after it
+ * (stop_on_error false), as nbclient decides it (client.py, async_execute_cell: allow_errors or the tag).
+ */
+function cellMayFail(tags: readonly string[], options: RunOptions): boolean {
+	return options.keepGoing === true || tags.includes('raises-exception');
 }
 
 function judge(
@@ -176,7 +181,8 @@ function judge(
 		case 'error':
 			return expectsError ? undefined : {kind: 'error', message: outputs.errorReport.trim() || 'the kernel reported an error'};
 		case 'abort':
-			return {kind: 'error', message: 'the kernel kept aborting the cell'};
+			// Only after a failed cell sent with stop_on_error, which the run never goes on after.
+			return {kind: 'error', message: 'the kernel aborted the cell, as it does after a failed one that stops on error'};
 		case 'timeout':
 			return notebookLimitBinds
 				? {kind: 'notebook-timeout', message: `the notebook's time limit ran out: ${outcome.detail}`}

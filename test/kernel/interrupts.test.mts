@@ -10,7 +10,6 @@ import {projectKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {iopubMessage} from '../../scripts/notebook-runner/iopub.mjs';
 import type {JupyterMessage} from '../../scripts/notebook-runner/wire.mjs';
-import {setTimeout as sleep} from 'node:timers/promises';
 
 let kernel: Kernel;
 
@@ -60,12 +59,8 @@ async function run(code: string, interruptWhen?: string, how: 'signal' | 'messag
 			else kernel.interrupt();
 		}
 	};
-	let outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
-	// tslab aborts whatever arrives within about 200 ms of a failed cell; the runner retries the same way.
-	for (let tries = 0; outcome.status === 'abort' && tries < 5; tries++) {
-		await sleep(250);
-		outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
-	}
+	// An interrupted cell fails, and the next must still run: no stop_on_error, as nbclient sends it for such cells.
+	const outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput, stopOnError: false});
 	result.status = outcome.status;
 	result.afterInterruptMs = interruptedAt ? Date.now() - interruptedAt : 0;
 	return result;

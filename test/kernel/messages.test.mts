@@ -10,7 +10,6 @@ import {Kernel} from '../../scripts/notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import type {JupyterMessage} from '../../scripts/notebook-runner/wire.mjs';
-import {setTimeout as sleep} from 'node:timers/promises';
 
 let kernel: Kernel;
 
@@ -33,13 +32,8 @@ async function run(code: string): Promise<Run> {
 	const onOutput = (message: JupyterMessage): void => {
 		if (message.header.msg_type !== 'execute_input') messages.push(message);
 	};
-	let outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
-	// After a failed cell tslab aborts what arrives within about 200 ms; the runner retries the same way.
-	for (let tries = 0; outcome.status === 'abort' && tries < 5; tries++) {
-		await sleep(250);
-		messages.length = 0;
-		outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput});
-	}
+	// Many cells here fail on purpose and the next must still run: no stop_on_error, as nbclient sends it for them.
+	const outcome = await kernel.execute(code, {timeoutMs: 30_000, onOutput, stopOnError: false});
 	return {status: outcome.status, messages};
 }
 
@@ -125,6 +119,13 @@ describe("the project kernel's messages", () => {
 		expect(stderr).toContain('UncaughtException: RangeError: too late');
 		expect(stderr).toMatch(/at \S+ \(Cell In\[\d+\], line 2\)\n {8}throw new RangeError\('too late'\);/);
 		expect(stderr).not.toMatch(/__tslab_cell_|node:internal/);
+	});
+
+	test('a failed cell sent without stop_on_error does not abort the next cell, sent as soon as it replied', async () => {
+		expect((await run("throw new Error('first');")).status).toBe('error');
+		const next = await run("'second'");
+		expect(next.status).toBe('ok');
+		expect(only(next, 'execute_result')['data']).toEqual({'text/plain': "'second'"});
 	});
 
 	test('throwing something that is not an Error still gives a readable error', async () => {

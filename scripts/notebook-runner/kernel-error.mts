@@ -1,0 +1,2 @@
+/** Thrown when a kernel cannot be started or stops answering. */
+export class KernelError extends Error {}
