@@ -11,6 +11,7 @@
  * on the first segment (on a 2-core VM the chapter's Python program read 4 downloads in 20 exactly, a Node
  * one 14 in 20; one write per pair gave 20 in 20, as one 2920-byte segment on the wire).
  */
+import {byteCount, milliseconds, positiveNumber} from '../options';
 import {seededRandom} from '../seeded-random';
 
 /**
@@ -121,9 +122,9 @@ export interface RealisticLinkOptions {
  * segments spaced by the bandwidth, and jitter from cross traffic, so recv sizes vary from run to run.
  */
 export function realisticLink(options: RealisticLinkOptions = {}): LinkModel {
-	const bandwidthMbps = positive('bandwidthMbps', options.bandwidthMbps ?? 8);
-	const rttMs = positive('rttMs', options.rttMs ?? 40);
-	const mss = positive('mss', options.mss ?? MSS);
+	const bandwidthMbps = positiveNumber('bandwidthMbps', options.bandwidthMbps ?? 8, 'megabits per second');
+	const rttMs = milliseconds('rttMs', options.rttMs ?? 40, 'above zero');
+	const mss = byteCount('mss', options.mss ?? MSS);
 	const seed = options.seed;
 	return {
 		name: 'realistic',
@@ -195,9 +196,4 @@ function clip(steps: PacingStep[], total: number): PacingStep[] {
 		left -= step.bytes;
 	}
 	return clipped;
-}
-
-function positive(name: string, value: number): number {
-	if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`);
-	return value;
 }
