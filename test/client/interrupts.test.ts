@@ -40,9 +40,9 @@ describe('an interrupt', () => {
 		const error = await rejectionOf(interrupted);
 		expect(Date.now() - started).toBeLessThan(1000);
 		expect(error).toBeInstanceOf(InterruptedError);
-		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'recv', when: 'pending'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', operation: 'recv', when: 'pending'});
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
-		expect(await rejectionOf(later!)).toMatchObject({code: 'ERR_INTERRUPTED', when: 'later'});
+		expect(await rejectionOf(later!)).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', when: 'later'});
 		// The next cell uses the same socket, and nothing the server sent was lost.
 		const text = await asCell(async () => {
 			await socket.sendall('hi');
@@ -60,7 +60,7 @@ describe('an interrupt', () => {
 		interruptCalls();
 		const error = await rejectionOf(cell);
 		expect(Date.now() - started).toBeLessThan(100);
-		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'retrieve'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', operation: 'retrieve'});
 		// As any failure part way, it keeps what did arrive.
 		expect(error.partial?.bytesReceived).toBeGreaterThan(0);
 	});
@@ -76,7 +76,7 @@ describe('an interrupt', () => {
 			}
 		});
 		setTimeout(interruptCalls, 200);
-		expect(await rejectionOf(cell)).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'sendall', when: 'pending'});
+		expect(await rejectionOf(cell)).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', operation: 'sendall', when: 'pending'});
 	});
 
 	test('does not touch a cell that finished before it, nor its sockets', async () => {

@@ -137,7 +137,7 @@ describe('recv', () => {
 			})(),
 		);
 		expect(error).toBeInstanceOf(RecvAfterEndError);
-		expect(error).toMatchObject({code: 'ERR_RECV_AFTER_END', emptyResults: EMPTY_RECVS_BEFORE_ERROR});
+		expect(error).toMatchObject({code: 'PR4E_ERR_RECV_AFTER_END', emptyResults: EMPTY_RECVS_BEFORE_ERROR});
 		expect(empties).toBe(EMPTY_RECVS_BEFORE_ERROR - 1);
 		expect(error.message).toContain('if (data.length < 1) break;');
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
@@ -164,7 +164,7 @@ describe('recv', () => {
 		await socket.sendall('hi');
 		const error = await rejectionOf(socket.recv(5120));
 		expect(error).toBeInstanceOf(TimeoutError);
-		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'recv', timeoutMs: 100});
+		expect(error).toMatchObject({code: 'PR4E_ERR_TIMEOUT', operation: 'recv', timeoutMs: 100});
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
 		await bytesWaitingInKernel(socket, server.port, 'late'.length);
 		expect((await socket.recv(5120)).toString()).toBe('late');
@@ -179,7 +179,7 @@ describe('recv', () => {
 		expect((await socket.recv(5120)).toString()).toBe('partial');
 		const error = await rejectionOf(socket.recv(5120));
 		expect(error).toBeInstanceOf(ConnectionLostError);
-		expect(error).toMatchObject({code: 'ERR_CONNECTION_LOST'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_CONNECTION_LOST'});
 		expect(error.message).toContain('ECONNRESET');
 	});
 });
@@ -243,7 +243,7 @@ describe('close', () => {
 		const socket = await connectTo(server);
 		await socket.close();
 		await expect(socket.sendall('x')).rejects.toThrow(SocketClosedError);
-		await expect(socket.recv(10)).rejects.toMatchObject({code: 'ERR_SOCKET_CLOSED', operation: 'recv'});
+		await expect(socket.recv(10)).rejects.toMatchObject({code: 'PR4E_ERR_SOCKET_CLOSED', operation: 'recv'});
 		await socket.close();
 	});
 
@@ -261,7 +261,7 @@ describe('connect', () => {
 		const port = await closedPort();
 		const error = await rejectionOf(Socket.connect('127.0.0.1', port));
 		expect(error).toBeInstanceOf(ConnectError);
-		expect(error).toMatchObject({code: 'ERR_CONNECT', host: '127.0.0.1', port});
+		expect(error).toMatchObject({code: 'PR4E_ERR_CONNECT', host: '127.0.0.1', port});
 		expect(error.message).toContain(`127.0.0.1:${port}`);
 		expect(error.message).toContain('ECONNREFUSED');
 		expect(error.cause).toMatchObject({code: 'ECONNREFUSED'});
@@ -270,7 +270,7 @@ describe('connect', () => {
 	test('says the host was not found for a name that does not resolve', async () => {
 		const error = await rejectionOf(Socket.connect('no-such-host.invalid', 80));
 		expect(error).toBeInstanceOf(HostNotFoundError);
-		expect(error).toMatchObject({code: 'ERR_HOST_NOT_FOUND', host: 'no-such-host.invalid'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_HOST_NOT_FOUND', host: 'no-such-host.invalid'});
 		expect(error.message).toContain('no-such-host.invalid');
 	});
 
@@ -278,7 +278,7 @@ describe('connect', () => {
 		const listener = await startUnresponsiveListener();
 		const error = await rejectionOf(Socket.connect(listener.host, listener.port, {timeoutMs: 300}));
 		expect(error).toBeInstanceOf(TimeoutError);
-		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'connect'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_TIMEOUT', operation: 'connect'});
 		expect(error.message).toContain(`${listener.host}:${listener.port}`);
 	});
 
