@@ -10,7 +10,7 @@ import {
 	SocketClosedError,
 	TimeoutError,
 } from '../../lib/index';
-import {kernelQueues} from '../../lib/client/kernel-queues';
+import {socketQueues} from '../../lib/client/socket-queues';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 import {patternBytes} from '../helpers/chapter';
 import {rejectionOf} from '../helpers/rejection';
@@ -32,7 +32,7 @@ async function recvAll(socket: Socket, maxBytes: number): Promise<Buffer[]> {
 
 /** Waits until at least `count` bytes sit unread in the kernel's receive queue of `socket`. */
 async function bytesWaitingInKernel(socket: Socket, serverPort: number, count: number): Promise<void> {
-	await waitUntil(() => (kernelQueues(socket.localPort!, serverPort)?.receiveQueue ?? 0) >= count, {timeoutMs: 5000, what: `${count} bytes in the receive queue`});
+	await waitUntil(() => (socketQueues(socket.localPort!, serverPort)?.receiveQueue ?? 0) >= count, {timeoutMs: 5000, what: `${count} bytes in the receive queue`});
 }
 
 async function closedPort(): Promise<number> {
@@ -104,14 +104,14 @@ describe('recv', () => {
 		const server = await startBurstServer([{bytes: sent}], 'hold');
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
-		await waitUntil(() => kernelQueues(socket.localPort!, server.port)?.receiveQueue === sent.length, {timeoutMs: 5000, what: 'the bytes to reach the receive queue'});
+		await waitUntil(() => socketQueues(socket.localPort!, server.port)?.receiveQueue === sent.length, {timeoutMs: 5000, what: 'the bytes to reach the receive queue'});
 		let taken = 0;
 		for (const size of [10, 100, 3, 5120, 1, 9000]) {
 			const data = await socket.recv(size);
 			expect(data.length).toBe(size);
 			expect(data.equals(sent.subarray(taken, taken + size))).toBe(true);
 			taken += size;
-			expect(kernelQueues(socket.localPort!, server.port)?.receiveQueue).toBe(sent.length - taken);
+			expect(socketQueues(socket.localPort!, server.port)?.receiveQueue).toBe(sent.length - taken);
 		}
 	});
 
@@ -175,7 +175,7 @@ describe('recv', () => {
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
 		// A reset connection leaves the kernel's table; its unread bytes stay with the socket.
-		await waitUntil(() => kernelQueues(socket.localPort!, server.port) === undefined, {timeoutMs: 5000, what: 'the reset to arrive'});
+		await waitUntil(() => socketQueues(socket.localPort!, server.port) === undefined, {timeoutMs: 5000, what: 'the reset to arrive'});
 		expect((await socket.recv(5120)).toString()).toBe('partial');
 		const error = await rejectionOf(socket.recv(5120));
 		expect(error).toBeInstanceOf(ConnectionLostError);
@@ -211,7 +211,7 @@ describe('flow control', () => {
 		while (sender!.write(chunk)) written += chunk.length;
 		written += chunk.length;
 		const queues = await waitUntil(() => {
-			const now = kernelQueues(socket.localPort!, server.port);
+			const now = socketQueues(socket.localPort!, server.port);
 			return now && now.receiveQueue > 0 ? now : undefined;
 		}, {timeoutMs: 5000, what: 'bytes in the receive queue'});
 		expect(sender!.writableLength).toBeGreaterThan(0);
