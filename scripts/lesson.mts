@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {type CliArgs, integerFlag, MAX_TIMER_SECONDS, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
-import {escapeMarkup} from './support/escape-markup.mjs';
+import {escapeMarkup} from '../lib/escape-markup.js';
 import {lessonNotebookFiles, PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook, writeNotebook} from './notebook-runner/notebook-file.mjs';
 import {joinText, outputAsText} from './notebook-runner/outputs.mjs';
