@@ -4,7 +4,7 @@
  */
 export {EMPTY_RECVS_BEFORE_ERROR, Socket, type SocketOptions} from './client/socket';
 export {interruptCalls} from './client/interrupts';
-export {kernelQueues, type KernelQueues} from './client/kernel-queues';
+export {socketQueues, type SocketQueues} from './client/socket-queues';
 export {tcpInfo, type LimitedTime, type TcpInfo, type TcpInfoOptions} from './client/tcp-info';
 export {tcpBufferSettings, type BufferLimits, type TcpBufferSettings} from './client/tcp-settings';
 export {retrieve, type Chunk, type RetrieveOptions, type Retrieved} from './client/retrieve';

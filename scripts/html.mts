@@ -3,7 +3,7 @@ import {createRequire} from 'node:module';
 import * as path from 'node:path';
 import {type Cli, type CliArgs, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {notebookTitle, page, renderNotebookPage} from './html/render-notebook.mjs';
-import {escapeMarkup as escapeHtml} from './support/escape-markup.mjs';
+import {escapeMarkup as escapeHtml} from '../lib/escape-markup.js';
 import {lessonNotebookFiles, PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook} from './notebook-runner/notebook-file.mjs';
 

@@ -5,7 +5,7 @@ import {type Cli, type CliArgs, integerFlag, isMainModule, MAX_TIMER_SECONDS, ty
 import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {compareNotebooks} from './notebook-runner/compare.mjs';
 import {Kernel} from './notebook-runner/kernel.mjs';
-import {escapeMarkup} from './support/escape-markup.mjs';
+import {escapeMarkup} from '../lib/escape-markup.js';
 import {lessonNotebookFiles, PROJECT_ROOT} from './support/project-paths.mjs';
 import {readNotebook, writeNotebook} from './notebook-runner/notebook-file.mjs';
 import {joinText, outputAsText} from './notebook-runner/outputs.mjs';

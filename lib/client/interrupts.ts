@@ -15,7 +15,7 @@
  * for AsyncLocalStorage (on Node 20 it hooks every promise: 15 to 20% of a tight recv loop here).
  */
 import {AsyncLocalStorage, executionAsyncId} from 'node:async_hooks';
-import {InterruptedError} from '../errors';
+import {InterruptedError, type PartialTransfer} from '../errors';
 
 type Operation = InterruptedError['operation'];
 
@@ -56,15 +56,21 @@ export interface InterruptibleCall {
 
 /**
  * Starts watching a call: throws `InterruptedError` if the calling cell was interrupted before, else calls
- * `cancel` with the error to reject with if an interrupt comes while it waits.
+ * `cancel` with the error to reject with if an interrupt comes while it waits. `partial`, for a call of
+ * `retrieve`'s, gives the bytes received so far, which the error carries.
  */
-export function beginCall(operation: Operation, address: string, cancel: (error: InterruptedError) => void): InterruptibleCall {
+export function beginCall(
+	operation: Operation,
+	address: string,
+	cancel: (error: InterruptedError) => void,
+	partial?: () => PartialTransfer,
+): InterruptibleCall {
 	if (!listenForSigint()) return UNTRACKED;
 	const scope = currentScope();
-	if (scope.interrupted) throw new InterruptedError(operation, address, 'later');
+	if (scope.interrupted) throw new InterruptedError(operation, address, 'later', {partial: partial?.()});
 	const onInterrupt = (): void => {
 		scope.pending.delete(onInterrupt);
-		cancel(new InterruptedError(operation, address, 'pending'));
+		cancel(new InterruptedError(operation, address, 'pending', {partial: partial?.()}));
 	};
 	scope.pending.add(onInterrupt);
 	busyScopes.add(scope);

@@ -1,10 +1,10 @@
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {EmptyResponseError, HeaderTooLargeError, LessonError, ResponseTooLargeError} from '../errors';
+import {EmptyResponseError, HeaderTooLargeError, type PartialTransfer, ResponseTooLargeError} from '../errors';
 import {beginCall} from './interrupts';
 import {ResponseAccumulator} from './response-accumulator';
-import {checkSize, Socket} from './socket';
-import {MAX_TIMER_MS} from '../timer-limit';
+import {Socket, type TransferOptions} from './socket';
+import {byteCount, bytesToSend, milliseconds} from '../options';
 
 /**
  * The default `maxHeaderBytes`: 64 KiB, between the limits of the usual clients and far above the chapter's
@@ -83,52 +83,47 @@ export interface Retrieved {
  * A failure part way rejects with a `LessonError` whose `partial` holds the bytes that did arrive.
  */
 export async function retrieve(options: RetrieveOptions): Promise<Retrieved> {
-	const recvSize = options.recvSize ?? 5120;
-	const delayMs = options.delayMs ?? 0;
-	checkSize('recvSize', recvSize);
-	if (!(delayMs >= 0) || !(delayMs <= MAX_TIMER_MS)) {
-		throw new RangeError(`delayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${delayMs}`);
-	}
-	if (options.maxBytes !== undefined) checkSize('maxBytes', options.maxBytes);
-	const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-	checkSize('maxHeaderBytes', maxHeaderBytes);
-	// Checked before connecting, so that a bad request never leaves a socket open.
-	if (typeof options.request !== 'string' && !(options.request instanceof Uint8Array)) {
-		throw new TypeError(`request must be a string or bytes (Uint8Array), got ${typeof options.request}`);
-	}
+	// Checked before connecting, so that a bad option never leaves a socket open.
+	const recvSize = byteCount('recvSize', options.recvSize ?? 5120);
+	const delayMs = milliseconds('delayMs', options.delayMs ?? 0, 'zero');
+	const maxBytes = options.maxBytes === undefined ? undefined : byteCount('maxBytes', options.maxBytes);
+	const maxHeaderBytes = byteCount('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+	const request = bytesToSend('request', options.request);
 
-	const socketOptions = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs};
+	// Every error the socket makes from here on is given the bytes gathered so far (the socket's own
+	// errors as much as ours), so a failure part way loses none of them.
+	let received: ResponseAccumulator | undefined;
+	const partial = (): PartialTransfer => ({data: received?.data() ?? Buffer.alloc(0), bytesReceived: received?.count ?? 0});
+	const socketOptions: TransferOptions = options.timeoutMs === undefined ? {partial} : {timeoutMs: options.timeoutMs, partial};
 	const socket = await Socket.connect(options.host, options.port, socketOptions);
-	const isHead = Buffer.from(options.request.slice(0, 5)).toString('latin1') === 'HEAD ';
+	const isHead = Buffer.from(request.slice(0, 5)).toString('latin1') === 'HEAD ';
 	// Each recv still reads exactly what it asks for; only where the bytes land changes.
-	const received = new ResponseAccumulator((destination) => socket.receiveInto(destination), options.maxBytes, !isHead);
+	const accumulator = new ResponseAccumulator((destination) => socket.receiveInto(destination), maxBytes, !isHead);
+	received = accumulator;
 	const chunks: Chunk[] = [];
 	let sentAt = 0;
 	try {
 		sentAt = performance.now();
-		await socket.sendall(options.request);
+		await socket.sendall(request);
 		for (;;) {
 			const data = await socket.recv(recvSize);
 			if (data.length < 1) break;
-			received.add(data);
-			const count = received.count;
-			if (options.maxBytes !== undefined && count > options.maxBytes) {
-				throw new ResponseTooLargeError(socket.address, options.maxBytes, count);
+			accumulator.add(data);
+			const count = accumulator.count;
+			if (maxBytes !== undefined && count > maxBytes) throw new ResponseTooLargeError(socket.address, maxBytes, count, {partial: partial()});
+			if (headerBlockTooLarge(accumulator, maxHeaderBytes)) {
+				throw new HeaderTooLargeError(socket.address, maxHeaderBytes, count, {partial: partial()});
 			}
-			if (headerBlockTooLarge(received, maxHeaderBytes)) throw new HeaderTooLargeError(socket.address, maxHeaderBytes, count);
 			const chunk: Chunk = {size: data.length, count, atMs: performance.now() - sentAt};
 			chunks.push(chunk);
 			options.onChunk?.(chunk, data);
-			if (delayMs > 0) await interruptibleSleep(delayMs, socket.address);
+			if (delayMs > 0) await interruptibleSleep(delayMs, socket.address, partial);
 		}
-	} catch (error) {
-		if (error instanceof LessonError) error.partial = {data: received.data(), bytesReceived: received.count};
-		throw error;
 	} finally {
 		await socket.close();
 	}
-	if (received.count === 0) throw new EmptyResponseError(socket.address);
-	return {data: received.data(), chunks, sentAt: performance.timeOrigin + sentAt};
+	if (accumulator.count === 0) throw new EmptyResponseError(socket.address);
+	return {data: accumulator.data(), chunks, sentAt: performance.timeOrigin + sentAt};
 }
 
 /**
@@ -143,13 +138,18 @@ function headerBlockTooLarge(received: ResponseAccumulator, maxHeaderBytes: numb
 }
 
 /** The chapter's `time.sleep` between recvs, which an interrupt ends as it ends a recv. */
-async function interruptibleSleep(ms: number, address: string): Promise<void> {
+async function interruptibleSleep(ms: number, address: string, partial: () => PartialTransfer): Promise<void> {
 	const abort = new AbortController();
 	let interrupted: Error | undefined;
-	const call = beginCall('retrieve', address, (error) => {
-		interrupted = error;
-		abort.abort();
-	});
+	const call = beginCall(
+		'retrieve',
+		address,
+		(error) => {
+			interrupted = error;
+			abort.abort();
+		},
+		partial,
+	);
 	try {
 		await sleep(ms, undefined, {signal: abort.signal});
 	} catch (error) {

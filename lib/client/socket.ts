@@ -4,6 +4,7 @@ import {
 	ConnectError,
 	ConnectionLostError,
 	HostNotFoundError,
+	type PartialTransfer,
 	RecvAfterEndError,
 	SocketClosedError,
 	TimeoutError,
@@ -11,7 +12,7 @@ import {
 } from '../errors';
 import {beginCall, type InterruptibleCall} from './interrupts';
 import {ReadSlabs} from './read-slabs';
-import {MAX_TIMER_MS} from '../timer-limit';
+import {byteCount, bytesToSend, milliseconds, portNumber} from '../options';
 
 /** Options for `Socket.connect`. */
 export interface SocketOptions {
@@ -21,6 +22,14 @@ export interface SocketOptions {
 	 * Default: no limit.
 	 */
 	timeoutMs?: number;
+}
+
+/**
+ * What `retrieve` adds to a socket's options: where the bytes it gathered so far are, so that every error the
+ * socket makes carries them as `partial` from its constructor on. Not part of the package's face.
+ */
+export interface TransferOptions extends SocketOptions {
+	partial?: () => PartialTransfer;
 }
 
 interface PendingRecv {
@@ -64,6 +73,7 @@ export class Socket {
 	readonly address: string;
 	readonly #socket: net.Socket;
 	readonly #timeoutMs: number | undefined;
+	readonly #partial: (() => PartialTransfer) | undefined;
 	readonly #slabs: ReadSlabs;
 	/** recv calls in call order; only the first one's read is ever under way. */
 	readonly #waiting: PendingRecv[] = [];
@@ -76,7 +86,7 @@ export class Socket {
 	/** Set from a short read until the next turn of the event loop (see #onRead). */
 	#afterShortRead = false;
 
-	private constructor(socket: net.Socket, host: string, port: number, options: SocketOptions, reads: ReadHandoff) {
+	private constructor(socket: net.Socket, host: string, port: number, options: TransferOptions, reads: ReadHandoff) {
 		this.#socket = socket;
 		this.#slabs = reads.slabs;
 		this.#prepared = reads.prepared;
@@ -84,6 +94,7 @@ export class Socket {
 		this.port = port;
 		this.address = `${host}:${port}`;
 		this.#timeoutMs = options.timeoutMs;
+		this.#partial = options.partial;
 		reads.onRead = (bytes) => this.#onRead(bytes);
 		reads.nextRegion = () => (this.#prepared = this.#slabs.region(this.#waiting[0]?.maxBytes ?? this.#prepared.length));
 		socket.on('end', () => {
@@ -91,7 +102,7 @@ export class Socket {
 			this.#serveWaiting();
 		});
 		socket.on('error', (error: NodeJS.ErrnoException) => {
-			this.#failure ??= new ConnectionLostError(this.address, error.code ?? error.message, {cause: error});
+			this.#failure ??= new ConnectionLostError(this.address, error.code ?? error.message, {cause: error, ...this.#errorOptions()});
 			this.#serveWaiting();
 		});
 		socket.on('close', () => {
@@ -106,13 +117,13 @@ export class Socket {
 	}
 
 	/** Opens a TCP connection; resolves once it is established. */
-	static connect(host: string, port: number, options: SocketOptions = {}): Promise<Socket> {
+	static connect(host: string, port: number, options: TransferOptions = {}): Promise<Socket> {
 		// A failure comes from an event handler; the caller's line goes on its stack (see withCallSite).
 		const callSite: CallSite = {};
 		Error.captureStackTrace(callSite, Socket.connect);
 		return new Promise((resolve, reject) => {
-			checkPort(port);
-			if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
+			portNumber('port', port);
+			if (options.timeoutMs !== undefined) milliseconds('timeoutMs', options.timeoutMs, 'above zero');
 			const slabs = new ReadSlabs();
 			const reads: ReadHandoff = {slabs, prepared: slabs.region(FIRST_RECV_SIZE), onRead: () => false, nextRegion: () => reads.prepared};
 			const socket = net.connect({
@@ -149,13 +160,11 @@ export class Socket {
 
 	/** Sends every byte of `data` (a string is sent as UTF-8); resolves when all were handed to the OS. */
 	sendall(data: string | Uint8Array): Promise<void> {
-		if (this.#closed) return Promise.reject(new SocketClosedError('sendall', this.address));
+		if (this.#closed) return Promise.reject(new SocketClosedError('sendall', this.address, this.#errorOptions()));
 		if (this.#failure) return Promise.reject(this.#failure);
-		if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-			return Promise.reject(new TypeError(`sendall takes a string or bytes (Uint8Array), got ${typeof data}`));
-		}
 		return new Promise((resolve, reject) => {
-			const call = beginCall('sendall', this.address, (error) => settle(error));
+			bytesToSend('data', data);
+			const call = beginCall('sendall', this.address, (error) => settle(error), this.#partial);
 			const settle = (error?: Error): void => {
 				clearTimeout(timer);
 				call.settle();
@@ -165,11 +174,11 @@ export class Socket {
 			const timer =
 				this.#timeoutMs === undefined
 					? undefined
-					: setTimeout(() => settle(new TimeoutError('sendall', this.address, this.#timeoutMs!)), this.#timeoutMs);
+					: setTimeout(() => settle(new TimeoutError('sendall', this.address, this.#timeoutMs!, this.#errorOptions())), this.#timeoutMs);
 			this.#socket.write(data, (error) => {
 				if (!error) settle();
-				else if (this.#closed) settle(new SocketClosedError('sendall', this.address));
-				else settle(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error}));
+				else if (this.#closed) settle(new SocketClosedError('sendall', this.address, this.#errorOptions()));
+				else settle(this.#failure ?? new ConnectionLostError(this.address, error.message, {cause: error, ...this.#errorOptions()}));
 			});
 		});
 	}
@@ -181,13 +190,13 @@ export class Socket {
 	 */
 	recv(maxBytes: number): Promise<Buffer> {
 		return new Promise((resolve, reject) => {
-			checkSize('maxBytes', maxBytes);
-			if (this.#closed) throw new SocketClosedError('recv', this.address);
-			const call = beginCall('recv', this.address, (error) => this.#drop(pending, error));
+			byteCount('maxBytes', maxBytes);
+			if (this.#closed) throw new SocketClosedError('recv', this.address, this.#errorOptions());
+			const call = beginCall('recv', this.address, (error) => this.#drop(pending, error), this.#partial);
 			const pending: PendingRecv = {maxBytes, state: 'queued', resolve, reject, call, timer: undefined};
 			this.#waiting.push(pending);
 			if (this.#timeoutMs !== undefined) {
-				pending.timer = setTimeout(() => this.#drop(pending, new TimeoutError('recv', this.address, this.#timeoutMs!)), this.#timeoutMs);
+				pending.timer = setTimeout(() => this.#drop(pending, new TimeoutError('recv', this.address, this.#timeoutMs!, this.#errorOptions())), this.#timeoutMs);
 			}
 			this.#serveWaiting();
 		});
@@ -207,13 +216,18 @@ export class Socket {
 	close(): Promise<void> {
 		if (!this.#closed) {
 			this.#closed = true;
-			for (const pending of [...this.#waiting]) this.#drop(pending, new SocketClosedError('recv', this.address));
+			for (const pending of [...this.#waiting]) this.#drop(pending, new SocketClosedError('recv', this.address, this.#errorOptions()));
 		}
 		if (this.#socket.closed) return Promise.resolve();
 		return new Promise((resolve) => {
 			this.#socket.once('close', () => resolve());
 			this.#socket.destroy();
 		});
+	}
+
+	/** What an error made now carries: the bytes of the transfer so far, if this socket is retrieve's. */
+	#errorOptions(): {partial?: PartialTransfer} {
+		return this.#partial ? {partial: this.#partial()} : {};
 	}
 
 	/** Starts the first waiting recv's read, or answers it if the stream has ended or failed. */
@@ -227,7 +241,9 @@ export class Socket {
 		if (this.#ended) {
 			pending.state = 'answering';
 			this.#emptyResults += 1;
-			if (this.#emptyResults >= EMPTY_RECVS_BEFORE_ERROR) return this.#settle(pending, new RecvAfterEndError(this.address, this.#emptyResults));
+			if (this.#emptyResults >= EMPTY_RECVS_BEFORE_ERROR) {
+				return this.#settle(pending, new RecvAfterEndError(this.address, this.#emptyResults, this.#errorOptions()));
+			}
 			// Through the event loop, never as a microtask: a loop that forgot its break must still let
 			// SIGINT (Jupyter's stop button) and timers run.
 			setImmediate(() => this.#settle(pending, Buffer.alloc(0)));
@@ -315,23 +331,3 @@ function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoE
 	const reason = code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is a server listening there?' : code;
 	return new ConnectError(host, port, reason, {cause: error});
 }
-
-function checkPort(port: number): void {
-	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
-	}
-}
-
-function checkTimeout(timeoutMs: number): void {
-	if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS) {
-		throw new RangeError(`timeoutMs must be a positive number of milliseconds, at most ${MAX_TIMER_MS}, got ${timeoutMs}`);
-	}
-}
-
-/** Sizes are whole positive byte counts: recv(0) would be ambiguous with end of stream. */
-export function checkSize(name: string, value: number): void {
-	if (!Number.isSafeInteger(value) || value < 1) {
-		throw new RangeError(`${name} must be a whole number of bytes, at least 1, got ${value}`);
-	}
-}
-

@@ -1,6 +1,7 @@
 import {execFile} from 'node:child_process';
 import {isIP} from 'node:net';
 import {release} from 'node:os';
+import {portNumber} from '../options';
 
 /** How long one end was held back, since the connection began. */
 export interface LimitedTime {
@@ -103,8 +104,8 @@ const WORDS_WITH_VALUE = new Set(['send', 'pacing_rate', 'delivery_rate']);
  * (longer in a larger process), where a synchronous call would hold it for all of it.
  */
 export async function tcpInfo(localPort: number, remotePort: number, options: TcpInfoOptions = {}): Promise<TcpInfo | undefined> {
-	checkPort('localPort', localPort);
-	checkPort('remotePort', remotePort);
+	portNumber('localPort', localPort);
+	portNumber('remotePort', remotePort);
 	const {remoteAddress} = options;
 	if (remoteAddress !== undefined && (typeof remoteAddress !== 'string' || isIP(remoteAddress) === 0)) {
 		throw new RangeError(`remoteAddress must be an IP address such as 127.0.0.1, got ${JSON.stringify(remoteAddress)}`);
@@ -203,12 +204,6 @@ function sameAddress(shown: string, wanted: string): boolean {
 	// A dual-stack server sees an IPv4 client as ::ffff:127.0.0.1; the learner may pass either spelling.
 	const plain = (address: string): string => address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
 	return plain(shown) === plain(wanted);
-}
-
-function checkPort(name: string, port: number): void {
-	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new RangeError(`${name} must be an integer from 1 to 65535, got ${port}`);
-	}
 }
 
 /** ss's output, or undefined where it cannot run (not installed, no netlink, too slow): never an error. */

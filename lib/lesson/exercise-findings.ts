@@ -3,7 +3,7 @@
  * same code judges in the notebook and in the grader's judge, so a learner reads the words a teacher gets.
  */
 import {splitResponse} from '../client/split-response';
-import {BOOK_TOTAL} from '../replica/link-profiles';
+import {BOOK_TOTAL, sleepingSizes} from '../replica/link-profiles';
 import {BOOK_DELAY_MS, EXERCISE_PLANS, type ExerciseNumber, type PlannedCall} from './exercise-plans';
 import type {Observation} from './observation';
 
@@ -178,17 +178,6 @@ const withFetch: Judge = (calls, name) =>
 			...judgeShownAndCounted(url, got, served.body.toString('latin1'), served.body, served.body, 'body'),
 		];
 	});
-
-/**
- * What a reader sleeping after each recv(5120) gets from the book's second network for a response of
- * `total` bytes: the first segment alone, then full reads, then what is left. For the chapter's 70301
- * bytes, the book's second run: 1460, 5120 x 13, 2281.
- */
-export function sleepingSizes(total: number): number[] {
-	const full = Math.floor((total - 1460) / 5120);
-	const rest = total - 1460 - full * 5120;
-	return [1460, ...Array<number>(full).fill(5120), ...(rest > 0 ? [rest] : [])];
-}
 
 function describeSizes(sizes: readonly number[]): string {
 	const fulls = sizes.filter((size) => size === 5120).length;

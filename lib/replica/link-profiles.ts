@@ -11,6 +11,7 @@
  * on the first segment (on a 2-core VM the chapter's Python program read 4 downloads in 20 exactly, a Node
  * one 14 in 20; one write per pair gave 20 in 20, as one 2920-byte segment on the wire).
  */
+import {byteCount, milliseconds, positiveNumber} from '../options';
 import {seededRandom} from '../seeded-random';
 
 /**
@@ -46,12 +47,25 @@ export const RUN_2_DATE = 'Sat, 02 Nov 2013 02:22:04 GMT';
 
 /** What the chapter's first run printed for each recv(5120), without the sleep (46 reads). */
 export const BOOK_RUN_1_SIZES: readonly number[] = [2920, ...Array<number>(42).fill(1460), 2920, 1460, 1681];
-/** What the chapter's second run printed for each recv(5120), sleeping 0.25 s after each (15 reads). */
-export const BOOK_RUN_2_SIZES: readonly number[] = [1460, ...Array<number>(13).fill(5120), 2281];
-
 /** The chapter's response: 240 header bytes, the blank line, 70057 body bytes. */
 export const BOOK_TOTAL = 70301;
 const MSS = 1460;
+
+/**
+ * What a reader sleeping after each recv(5120) gets from the book's second network for a response of
+ * `total` bytes: the first segment alone, then full reads, then what is left. The one rule for the
+ * chapter's second run and for the grader's responses of other sizes.
+ */
+export function sleepingSizes(total: number): number[] {
+	// A response within the first segment is one read (a negative count of full reads would throw).
+	if (total <= MSS) return total > 0 ? [total] : [];
+	const full = Math.floor((total - MSS) / 5120);
+	const rest = total - MSS - full * 5120;
+	return [MSS, ...Array<number>(full).fill(5120), ...(rest > 0 ? [rest] : [])];
+}
+
+/** What the chapter's second run printed for each recv(5120), sleeping 0.25 s after each (15 reads): 1460, 5120 x 13, 2281. */
+export const BOOK_RUN_2_SIZES: readonly number[] = sleepingSizes(BOOK_TOTAL);
 
 /**
  * How far apart both book profiles send their arrivals, in milliseconds: a model of the pace of that day's
@@ -121,9 +135,9 @@ export interface RealisticLinkOptions {
  * segments spaced by the bandwidth, and jitter from cross traffic, so recv sizes vary from run to run.
  */
 export function realisticLink(options: RealisticLinkOptions = {}): LinkModel {
-	const bandwidthMbps = positive('bandwidthMbps', options.bandwidthMbps ?? 8);
-	const rttMs = positive('rttMs', options.rttMs ?? 40);
-	const mss = positive('mss', options.mss ?? MSS);
+	const bandwidthMbps = positiveNumber('bandwidthMbps', options.bandwidthMbps ?? 8, 'megabits per second');
+	const rttMs = milliseconds('rttMs', options.rttMs ?? 40, 'above zero');
+	const mss = byteCount('mss', options.mss ?? MSS);
 	const seed = options.seed;
 	return {
 		name: 'realistic',
@@ -195,9 +209,4 @@ function clip(steps: PacingStep[], total: number): PacingStep[] {
 		left -= step.bytes;
 	}
 	return clipped;
-}
-
-function positive(name: string, value: number): number {
-	if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`);
-	return value;
 }

@@ -5,7 +5,7 @@
 import * as net from 'node:net';
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {kernelQueueTable} from '../client/kernel-queues';
+import {socketQueueTable} from '../client/socket-queues';
 import {type ConnectionLog, end, type WaitingBytes} from './connection-log';
 import type {LinkModel} from './link-profiles';
 
@@ -130,7 +130,7 @@ function endSocket(socket: net.Socket, log: ConnectionLog, stallTimeoutMs: numbe
 function waitingBytes(socket: net.Socket): WaitingBytes | undefined {
 	const {localPort, remotePort, remoteAddress} = socket;
 	if (localPort === undefined || remotePort === undefined || !isLoopback(remoteAddress)) return undefined;
-	const table = kernelQueueTable();
+	const table = socketQueueTable();
 	const sender = table.get(localPort, remotePort);
 	const reader = table.get(remotePort, localPort);
 	if (!sender || !reader) return undefined;

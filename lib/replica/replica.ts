@@ -5,7 +5,7 @@ import {type ConnectionLog, end, newLog} from './connection-log';
 import {refuseConnection, serveConnection} from './connection';
 import {type LinkModel, type LinkOption, linkModel} from './link-profiles';
 import {type Resource, resourceTable} from './resources';
-import {MAX_TIMER_MS} from '../timer-limit';
+import {byteCount, milliseconds, portNumber, wholeNumber} from '../options';
 
 /** Options for `startReplica`. */
 export interface ReplicaOptions {
@@ -77,13 +77,13 @@ export interface Replica {
 export async function startReplica(options: ReplicaOptions = {}): Promise<Replica> {
 	const link = linkModel(options.link ?? 'book-run-1');
 	const settings = {
-		maxHeadBytes: wholeNumber('maxHeadBytes', options.maxHeadBytes ?? 8192, 1),
-		headTimeoutMs: wholeNumber('headTimeoutMs', options.headTimeoutMs ?? 10_000, 1, MAX_TIMER_MS),
-		stallTimeoutMs: wholeNumber('stallTimeoutMs', options.stallTimeoutMs ?? 60_000, 1, MAX_TIMER_MS),
+		maxHeadBytes: byteCount('maxHeadBytes', options.maxHeadBytes ?? 8192),
+		headTimeoutMs: milliseconds('headTimeoutMs', options.headTimeoutMs ?? 10_000, 'above zero'),
+		stallTimeoutMs: milliseconds('stallTimeoutMs', options.stallTimeoutMs ?? 60_000, 'above zero'),
 	};
-	const maxConnections = wholeNumber('maxConnections', options.maxConnections ?? 128, 1);
-	const keepLogs = wholeNumber('keepLogs', options.keepLogs ?? 1000, 0);
-	if (options.port !== undefined) wholeNumber('port', options.port, 0, 65535);
+	const maxConnections = wholeNumber('maxConnections', options.maxConnections ?? 128, {unit: 'connections', minimum: 1});
+	const keepLogs = wholeNumber('keepLogs', options.keepLogs ?? 1000, {unit: 'logs', minimum: 0});
+	const port = portNumber('port', options.port ?? 0, 0);
 	const resources = options.resources ?? resourceTable();
 	const logs: ConnectionLog[] = [];
 	// Every socket still open, the refused ones lingering over their 503 too (idle and close wait for them).
@@ -124,18 +124,18 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 
 	const host = options.host ?? '127.0.0.1';
 	await new Promise<void>((resolve, reject) => {
-		server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(host, options.port ?? 0, error)));
+		server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(host, port, error)));
 		// A class starting the lesson at once opens many connections together; a short accept queue resets
 		// some (2048 reset 207 and 2472 of 10,000 at once in two of three runs). The kernel caps it at
 		// net.core.somaxconn (4096 on this project's machines).
-		server.listen({port: options.port ?? 0, host, backlog: 65535}, () => resolve());
+		server.listen({port, host, backlog: 65535}, () => resolve());
 	});
-	const {port} = server.address() as net.AddressInfo;
+	const listening = (server.address() as net.AddressInfo).port;
 	let closing: Promise<void> | undefined;
 	return {
 		host,
-		port,
-		url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+		port: listening,
+		url: `http://${host.includes(':') ? `[${host}]` : host}:${listening}`,
 		link,
 		headTimeoutMs: settings.headTimeoutMs,
 		connections: logs,
@@ -148,12 +148,4 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 			return closing;
 		},
 	};
-}
-
-/** An option that must be a whole number in a range: anything else is a RangeError that names it. */
-function wholeNumber(name: string, value: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {
-	if (!Number.isSafeInteger(value) || value < minimum || value > maximum) {
-		throw new RangeError(`${name} must be a whole number from ${minimum} to ${maximum}, got ${value}`);
-	}
-	return value;
 }

@@ -1,3 +1,4 @@
+import {escapeMarkup} from '../escape-markup';
 import type {Resource} from './resources';
 
 const REASONS: Record<number, string> = {
@@ -59,7 +60,7 @@ export function errorResponse(status: number, detail: string, date: string): Buf
 	const reason = REASONS[status] ?? 'Error';
 	const body = Buffer.from(
 		`<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n` +
-			`<h1>${reason}</h1>\n<p>${escapeHtml(detail)}</p>\n</body></html>\n`,
+			`<h1>${reason}</h1>\n<p>${escapeMarkup(detail)}</p>\n</body></html>\n`,
 		'latin1',
 	);
 	const fields = [
@@ -77,8 +78,4 @@ export function errorResponse(status: number, detail: string, date: string): Buf
 
 function head(lines: string[]): Buffer {
 	return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
-}
-
-function escapeHtml(text: string): string {
-	return text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -5,7 +5,7 @@
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
-import {type ReplicaOptions, retrieve, splitResponse} from '../../lib/index.js';
+import {BOOK_RUN_1_SIZES, BOOK_RUN_2_SIZES, type ReplicaOptions, retrieve, splitResponse} from '../../lib/index.js';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {waitUntil} from '../support/wait-until.js';
 import {startNginx} from './nginx.mjs';
@@ -81,8 +81,8 @@ export async function concurrentDownloads(clients: number): Promise<string[]> {
 export async function bookRuns(runs: number): Promise<string[]> {
 	const lines = [`the book profiles, ${runs} consecutive downloads each (the chapter's sizes exactly?)`];
 	for (const [link, delayMs, expected] of [
-		['book-run-1', 0, [2920, ...Array<number>(42).fill(1460), 2920, 1460, 1681]],
-		['book-run-2', 250, [1460, ...Array<number>(13).fill(5120), 2281]],
+		['book-run-1', 0, BOOK_RUN_1_SIZES],
+		['book-run-2', 250, BOOK_RUN_2_SIZES],
 	] as const) {
 		const replica = await startReplicaProcess(link);
 		let exact = 0;

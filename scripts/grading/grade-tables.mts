@@ -4,7 +4,7 @@
  * it: no control characters anywhere (escape codes would drive the terminal, a newline would start a row of
  * its own), no cell a spreadsheet would run as a formula, no markup in the Markdown.
  */
-import {escapeMarkup} from '../support/escape-markup.mjs';
+import {escapeMarkup} from '../../lib/escape-markup.js';
 import {EXERCISE_NUMBERS, type SubmissionGrade} from './grade-submission.mjs';
 
 export interface GradeTables {

@@ -9,7 +9,7 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import MarkdownIt from 'markdown-it';
 import {cellSource, isCodeCell, type Notebook} from '../notebook-runner/notebook-file.mjs';
 import {joinText} from '../notebook-runner/outputs.mjs';
-import {escapeMarkup as escapeHtml} from '../support/escape-markup.mjs';
+import {escapeMarkup as escapeHtml} from '../../lib/escape-markup.js';
 
 hljs.registerLanguage('typescript', typescript);
 

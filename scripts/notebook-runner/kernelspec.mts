@@ -61,12 +61,7 @@ export function findKernelSpec(name: string): KernelSpec {
 	if (!/^[A-Za-z0-9._-]+$/.test(name) || /^\.+$/.test(name)) {
 		throw new Error(`The kernelspec name ${JSON.stringify(name)} is not a kernel name (letters, digits, ".", "_" and "-" only)`);
 	}
-	const folders = [
-		...(process.env['JUPYTER_PATH'] ?? '').split(path.delimiter).filter(Boolean),
-		path.join(homedir(), '.local', 'share', 'jupyter'),
-		'/usr/local/share/jupyter',
-		'/usr/share/jupyter',
-	];
+	const folders = jupyterDataFolders();
 	for (const folder of folders) {
 		const file = path.join(folder, 'kernels', name, 'kernel.json');
 		if (existsSync(file)) return {name, ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<KernelSpec, 'name'>)};
@@ -85,9 +80,22 @@ export async function installKernelSpec(dataFolder: string): Promise<string> {
 	return file;
 }
 
-/** Jupyter's per-user data folder, where `jupyter kernelspec list` looks for the user's kernels. */
-export function userJupyterDataFolder(): string {
-	if (process.env['JUPYTER_DATA_DIR']) return process.env['JUPYTER_DATA_DIR'];
-	if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Jupyter');
-	return path.join(process.env['XDG_DATA_HOME'] ?? path.join(homedir(), '.local', 'share'), 'jupyter');
+/**
+ * Jupyter's per-user data folder, where `jupyter kernelspec list` looks for the user's kernels and
+ * `npm run kernel:install -- --user` writes: JUPYTER_DATA_DIR if set, else the platform's (jupyter_core's
+ * jupyter_data_dir).
+ */
+export function userJupyterDataFolder(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+	if (env['JUPYTER_DATA_DIR']) return env['JUPYTER_DATA_DIR'];
+	if (platform === 'darwin') return path.join(homedir(), 'Library', 'Jupyter');
+	return path.join(env['XDG_DATA_HOME'] || path.join(homedir(), '.local', 'share'), 'jupyter');
+}
+
+/**
+ * The folders searched for kernelspecs, in Jupyter's order (jupyter_core's jupyter_path): JUPYTER_PATH, then
+ * the user's data folder by the same rule as the install (so a kernelspec installed with JUPYTER_DATA_DIR set
+ * is found with it set), then the system's.
+ */
+export function jupyterDataFolders(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+	return [...(env['JUPYTER_PATH'] ?? '').split(path.delimiter).filter(Boolean), userJupyterDataFolder(env, platform), '/usr/local/share/jupyter', '/usr/share/jupyter'];
 }

@@ -5,8 +5,7 @@ import * as path from 'node:path';
 import {type BrowserContext, chromium, type Page} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {CHROMIUM, runAllAndWait, waitForKernel} from '../../scripts/classroom/learner-session.mjs';
-import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
-import {lessonNotebookNames} from '../helpers/lesson-notebooks.mjs';
+import {lessonNotebookNames, PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {JUPYTER_NOTEBOOK, type JupyterServer, startJupyterNotebook} from './jupyter-server.mjs';
 
 // What a learner sees: each lesson notebook opened in the classic Jupyter Notebook in Chromium, all cells

@@ -5,7 +5,7 @@ import {rejectionOf} from '../helpers/rejection';
 import {useReplica} from '../helpers/replica';
 import {startBurstServer, startTcpServer} from '../helpers/tcp-server';
 import {within} from '../helpers/within';
-import {kernelQueues} from '../../lib/client/kernel-queues';
+import {socketQueues} from '../../lib/client/socket-queues';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 
 // The library tracks calls only where something else handles SIGINT, as tslab does; this stands in for it.
@@ -50,9 +50,9 @@ describe('an interrupt', () => {
 		const error = await rejectionOf(within(interrupted, 10_000, 'the interrupted recv to reject'));
 		expect(events).toEqual(['recv waiting', 'interrupt', 'recv rejected']);
 		expect(error).toBeInstanceOf(InterruptedError);
-		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'recv', when: 'pending'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', operation: 'recv', when: 'pending'});
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
-		expect(await rejectionOf(later!)).toMatchObject({code: 'ERR_INTERRUPTED', when: 'later'});
+		expect(await rejectionOf(later!)).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', when: 'later'});
 		// The next cell uses the same socket, and nothing the server sent was lost.
 		const text = await asCell(async () => {
 			await socket.sendall('hi');
@@ -84,7 +84,7 @@ describe('an interrupt', () => {
 		);
 		const error = await rejectionOf(within(cell, 10_000, 'the interrupted retrieve to reject, long before its 60 s sleep ends'));
 		expect(events).toEqual(['chunk', 'interrupt']);
-		expect(error).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'retrieve', when: 'pending'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', operation: 'retrieve', when: 'pending'});
 		// As any failure part way, it keeps what did arrive.
 		expect(error.partial?.bytesReceived).toBeGreaterThan(0);
 	});
@@ -99,10 +99,10 @@ describe('an interrupt', () => {
 				await socket.close();
 			}
 		});
-		// Bytes in the kernel's send queue: the sendall is under way, and 64 MB cannot fit in a paused peer's buffers.
-		await waitUntil(() => (kernelQueues(socket.localPort!, server.port)?.sendQueue ?? 0) > 0, {timeoutMs: 5000, what: 'the sendall to fill the send queue'});
+		// Bytes in the operating system's send queue: the sendall is under way, and 64 MB cannot fit in a paused peer's buffers.
+		await waitUntil(() => (socketQueues(socket.localPort!, server.port)?.sendQueue ?? 0) > 0, {timeoutMs: 5000, what: 'the sendall to fill the send queue'});
 		interruptCalls();
-		expect(await rejectionOf(within(cell, 10_000, 'the interrupted sendall to reject'))).toMatchObject({code: 'ERR_INTERRUPTED', operation: 'sendall', when: 'pending'});
+		expect(await rejectionOf(within(cell, 10_000, 'the interrupted sendall to reject'))).toMatchObject({code: 'PR4E_ERR_INTERRUPTED', operation: 'sendall', when: 'pending'});
 	});
 
 	test('does not touch a cell that finished before it, nor its sockets', async () => {

@@ -130,7 +130,7 @@ describe('retrieve', () => {
 		});
 		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request: 'x', maxBytes: 1500}));
 		expect(error).toBeInstanceOf(ResponseTooLargeError);
-		expect(error).toMatchObject({code: 'ERR_RESPONSE_TOO_LARGE', maxBytes: 1500, bytesReceived: 2000});
+		expect(error).toMatchObject({code: 'PR4E_ERR_RESPONSE_TOO_LARGE', maxBytes: 1500, bytesReceived: 2000});
 		expect(error.partial?.bytesReceived).toBe(2000);
 		await closed;
 	});
@@ -146,7 +146,7 @@ describe('retrieve', () => {
 		const server = await startBurstServer([{bytes: 'HTTP/1.0 200 OK\r\n'}], 'hold');
 		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request: 'x', timeoutMs: 200}));
 		expect(error).toBeInstanceOf(TimeoutError);
-		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'recv'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_TIMEOUT', operation: 'recv'});
 		expect(error.partial?.data.toString()).toBe('HTTP/1.0 200 OK\r\n');
 	});
 
@@ -186,7 +186,7 @@ describe('the header block limit (maxHeaderBytes)', () => {
 		const options = maxHeaderBytes === undefined ? {} : {maxHeaderBytes};
 		const error = await rejectionOf(retrieve({host: server.host, port: server.port, request, recvSize, ...options}));
 		expect(error).toBeInstanceOf(HeaderTooLargeError);
-		expect(error).toMatchObject({code: 'ERR_HEADER_TOO_LARGE', maxHeaderBytes: limit});
+		expect(error).toMatchObject({code: 'PR4E_ERR_HEADER_TOO_LARGE', maxHeaderBytes: limit});
 		const {bytesReceived} = error as HeaderTooLargeError;
 		// It read up to the limit and no further than the recv that crossed it: not the endless rest.
 		expect(bytesReceived).toBeGreaterThanOrEqual(limit);

@@ -10,7 +10,7 @@ import {
 	SocketClosedError,
 	TimeoutError,
 } from '../../lib/index';
-import {kernelQueues} from '../../lib/client/kernel-queues';
+import {socketQueues} from '../../lib/client/socket-queues';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 import {patternBytes} from '../helpers/chapter';
 import {rejectionOf} from '../helpers/rejection';
@@ -32,7 +32,7 @@ async function recvAll(socket: Socket, maxBytes: number): Promise<Buffer[]> {
 
 /** Waits until at least `count` bytes sit unread in the kernel's receive queue of `socket`. */
 async function bytesWaitingInKernel(socket: Socket, serverPort: number, count: number): Promise<void> {
-	await waitUntil(() => (kernelQueues(socket.localPort!, serverPort)?.receiveQueue ?? 0) >= count, {timeoutMs: 5000, what: `${count} bytes in the receive queue`});
+	await waitUntil(() => (socketQueues(socket.localPort!, serverPort)?.receiveQueue ?? 0) >= count, {timeoutMs: 5000, what: `${count} bytes in the receive queue`});
 }
 
 async function closedPort(): Promise<number> {
@@ -104,14 +104,14 @@ describe('recv', () => {
 		const server = await startBurstServer([{bytes: sent}], 'hold');
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
-		await waitUntil(() => kernelQueues(socket.localPort!, server.port)?.receiveQueue === sent.length, {timeoutMs: 5000, what: 'the bytes to reach the receive queue'});
+		await waitUntil(() => socketQueues(socket.localPort!, server.port)?.receiveQueue === sent.length, {timeoutMs: 5000, what: 'the bytes to reach the receive queue'});
 		let taken = 0;
 		for (const size of [10, 100, 3, 5120, 1, 9000]) {
 			const data = await socket.recv(size);
 			expect(data.length).toBe(size);
 			expect(data.equals(sent.subarray(taken, taken + size))).toBe(true);
 			taken += size;
-			expect(kernelQueues(socket.localPort!, server.port)?.receiveQueue).toBe(sent.length - taken);
+			expect(socketQueues(socket.localPort!, server.port)?.receiveQueue).toBe(sent.length - taken);
 		}
 	});
 
@@ -141,7 +141,7 @@ describe('recv', () => {
 			})(),
 		);
 		expect(error).toBeInstanceOf(RecvAfterEndError);
-		expect(error).toMatchObject({code: 'ERR_RECV_AFTER_END', emptyResults: EMPTY_RECVS_BEFORE_ERROR});
+		expect(error).toMatchObject({code: 'PR4E_ERR_RECV_AFTER_END', emptyResults: EMPTY_RECVS_BEFORE_ERROR});
 		expect(empties).toBe(EMPTY_RECVS_BEFORE_ERROR - 1);
 		expect(error.message).toContain('if (data.length < 1) break;');
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
@@ -168,7 +168,7 @@ describe('recv', () => {
 		await socket.sendall('hi');
 		const error = await rejectionOf(socket.recv(5120));
 		expect(error).toBeInstanceOf(TimeoutError);
-		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'recv', timeoutMs: 100});
+		expect(error).toMatchObject({code: 'PR4E_ERR_TIMEOUT', operation: 'recv', timeoutMs: 100});
 		expect(error.message).toContain(`127.0.0.1:${server.port}`);
 		await bytesWaitingInKernel(socket, server.port, 'late'.length);
 		expect((await socket.recv(5120)).toString()).toBe('late');
@@ -179,11 +179,11 @@ describe('recv', () => {
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
 		// A reset connection leaves the kernel's table; its unread bytes stay with the socket.
-		await waitUntil(() => kernelQueues(socket.localPort!, server.port) === undefined, {timeoutMs: 5000, what: 'the reset to arrive'});
+		await waitUntil(() => socketQueues(socket.localPort!, server.port) === undefined, {timeoutMs: 5000, what: 'the reset to arrive'});
 		expect((await socket.recv(5120)).toString()).toBe('partial');
 		const error = await rejectionOf(socket.recv(5120));
 		expect(error).toBeInstanceOf(ConnectionLostError);
-		expect(error).toMatchObject({code: 'ERR_CONNECTION_LOST'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_CONNECTION_LOST'});
 		expect(error.message).toContain('ECONNRESET');
 	});
 });
@@ -215,7 +215,7 @@ describe('flow control', () => {
 		while (sender!.write(chunk)) written += chunk.length;
 		written += chunk.length;
 		const queues = await waitUntil(() => {
-			const now = kernelQueues(socket.localPort!, server.port);
+			const now = socketQueues(socket.localPort!, server.port);
 			return now && now.receiveQueue > 0 ? now : undefined;
 		}, {timeoutMs: 5000, what: 'bytes in the receive queue'});
 		expect(sender!.writableLength).toBeGreaterThan(0);
@@ -247,7 +247,7 @@ describe('close', () => {
 		const socket = await connectTo(server);
 		await socket.close();
 		await expect(socket.sendall('x')).rejects.toThrow(SocketClosedError);
-		await expect(socket.recv(10)).rejects.toMatchObject({code: 'ERR_SOCKET_CLOSED', operation: 'recv'});
+		await expect(socket.recv(10)).rejects.toMatchObject({code: 'PR4E_ERR_SOCKET_CLOSED', operation: 'recv'});
 		await socket.close();
 	});
 
@@ -265,7 +265,7 @@ describe('connect', () => {
 		const port = await closedPort();
 		const error = await rejectionOf(Socket.connect('127.0.0.1', port));
 		expect(error).toBeInstanceOf(ConnectError);
-		expect(error).toMatchObject({code: 'ERR_CONNECT', host: '127.0.0.1', port});
+		expect(error).toMatchObject({code: 'PR4E_ERR_CONNECT', host: '127.0.0.1', port});
 		expect(error.message).toContain(`127.0.0.1:${port}`);
 		expect(error.message).toContain('ECONNREFUSED');
 		expect(error.cause).toMatchObject({code: 'ECONNREFUSED'});
@@ -274,7 +274,7 @@ describe('connect', () => {
 	test('says the host was not found for a name that does not resolve', async () => {
 		const error = await rejectionOf(Socket.connect('no-such-host.invalid', 80));
 		expect(error).toBeInstanceOf(HostNotFoundError);
-		expect(error).toMatchObject({code: 'ERR_HOST_NOT_FOUND', host: 'no-such-host.invalid'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_HOST_NOT_FOUND', host: 'no-such-host.invalid'});
 		expect(error.message).toContain('no-such-host.invalid');
 	});
 
@@ -282,7 +282,7 @@ describe('connect', () => {
 		const listener = await startUnresponsiveListener();
 		const error = await rejectionOf(Socket.connect(listener.host, listener.port, {timeoutMs: 300}));
 		expect(error).toBeInstanceOf(TimeoutError);
-		expect(error).toMatchObject({code: 'ERR_TIMEOUT', operation: 'connect'});
+		expect(error).toMatchObject({code: 'PR4E_ERR_TIMEOUT', operation: 'connect'});
 		expect(error.message).toContain(`${listener.host}:${listener.port}`);
 	});
 

@@ -130,7 +130,7 @@ describe('splitResponse, for any response', () => {
 					error = thrown;
 				}
 				expect(error).toBeInstanceOf(MalformedResponseError);
-				expect(error).toMatchObject({code: 'ERR_MALFORMED_RESPONSE', offset: bytes.length});
+				expect(error).toMatchObject({code: 'PR4E_ERR_MALFORMED_RESPONSE', offset: bytes.length});
 			}),
 			{seed: SEED, numRuns: RUNS},
 		);

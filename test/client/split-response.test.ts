@@ -169,7 +169,7 @@ describe('splitResponse refuses', () => {
 	])('$what', ({input, message, offset}) => {
 		const error = thrownBy(() => splitResponse(Buffer.from(input, 'latin1')));
 		expect(error).toBeInstanceOf(MalformedResponseError);
-		expect(error).toMatchObject({code: 'ERR_MALFORMED_RESPONSE', offset});
+		expect(error).toMatchObject({code: 'PR4E_ERR_MALFORMED_RESPONSE', offset});
 		expect(error.message).toMatch(message);
 	});
 });

@@ -1,8 +1,9 @@
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process';
 import * as path from 'node:path';
 import {onTestFinished} from 'vitest';
+import {PROJECT_ROOT} from '../../scripts/support/project-root';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export {PROJECT_ROOT};
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface ScriptResult {

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {kernelQueues} from '../../lib/client/kernel-queues';
+import {socketQueues} from '../../lib/client/socket-queues';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 import {onTestFinished} from 'vitest';
 
@@ -72,7 +72,7 @@ export function startBurstServer(bursts: readonly Burst[], ending: Ending = 'clo
 			if (ending === 'reset') {
 				// A reset that overtakes the last write reaches the client as a plain end of stream, not an error:
 				// reset only once the client's kernel has acknowledged every byte.
-				await waitUntil(() => kernelQueues(socket.localPort!, socket.remotePort!)?.sendQueue === 0, {timeoutMs: 5000, intervalMs: 5, what: 'the client to acknowledge the last write'});
+				await waitUntil(() => socketQueues(socket.localPort!, socket.remotePort!)?.sendQueue === 0, {timeoutMs: 5000, intervalMs: 5, what: 'the client to acknowledge the last write'});
 				socket.resetAndDestroy();
 			}
 		});

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process';
 import * as net from 'node:net';
 import {onTestFinished} from 'vitest';
-import {kernelQueues} from '../../lib/client/kernel-queues';
+import {socketQueues} from '../../lib/client/socket-queues';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 
 /** The listener's backlog: Linux's accept queue holds one more connection than this. */
@@ -34,7 +34,7 @@ export async function startUnresponsiveListener(): Promise<{host: string; port: 
 	});
 	// Fill the accept queue so the next SYN is dropped. Linux holds backlog + 1 connections; the listener's
 	// row in /proc/net/tcp (remote port 0) shows how many wait, as its rx queue.
-	const acceptQueueFull = (): boolean => (kernelQueues(port, 0)?.receiveQueue ?? 0) > BACKLOG;
+	const acceptQueueFull = (): boolean => (socketQueues(port, 0)?.receiveQueue ?? 0) > BACKLOG;
 	for (let i = 0; i < 4 && !acceptQueueFull(); i++) {
 		const socket = net.connect({host: '127.0.0.1', port});
 		let connected = false;

@@ -7,8 +7,7 @@ import {cp, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {readNotebook} from '../../scripts/notebook-runner/notebook-file.mjs';
-import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
-import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
+import {lessonNotebookPath, PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {notebookStdout} from '../helpers/notebook-stdout.mjs';
 
 /** The numbers of the "size count" lines of the first loop a notebook prints. */

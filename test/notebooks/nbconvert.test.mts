@@ -8,10 +8,9 @@ import {describe, expect, onTestFinished, test} from 'vitest';
 import {compareNotebooks} from '../../scripts/notebook-runner/compare.mjs';
 import {installKernelSpec} from '../../scripts/notebook-runner/kernelspec.mjs';
 import {projectJupyterEnv} from '../../scripts/support/jupyter-env.mjs';
-import {PROJECT_JUPYTER_PATH} from '../../scripts/support/project-paths.mjs';
+import {lessonNotebookNames, lessonNotebookPath, PROJECT_JUPYTER_PATH} from '../../scripts/support/project-paths.mjs';
 import {type Notebook, readNotebook} from '../../scripts/notebook-runner/notebook-file.mjs';
 import {LESSON_EXPECTATIONS, missingInOrder, unexpectedErrorOutputs} from '../helpers/lesson-expectations.mjs';
-import {lessonNotebookNames, lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
 
 // The same notebooks must also run under real Jupyter: Debian's nbconvert with the project-local
 // kernelspec. With REQUIRE_JUPYTER=1 (CI) a missing Jupyter fails; otherwise these tests are skipped.

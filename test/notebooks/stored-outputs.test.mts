@@ -5,7 +5,7 @@ import {compareNotebooks} from '../../scripts/notebook-runner/compare.mjs';
 import {readNotebook} from '../../scripts/notebook-runner/notebook-file.mjs';
 import {runNotebook} from '../../scripts/notebook-runner/run-notebook.mjs';
 import {LESSON_EXPECTATIONS, missingInOrder, showsMistake, unexpectedErrorOutputs} from '../helpers/lesson-expectations.mjs';
-import {lessonNotebookNames, lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
+import {lessonNotebookNames, lessonNotebookPath} from '../../scripts/support/project-paths.mjs';
 
 const names = lessonNotebookNames();
 const text = (value: unknown): string => [value].flat().join('');

@@ -1,6 +1,7 @@
 import {describe, expect, test} from 'vitest';
-import {type PacingStep, LINK_NAMES, linkModel, realisticLink, RUN_1_DATE, RUN_2_DATE} from '../../lib/index';
-import {RUN_1_SIZES} from '../helpers/chapter';
+import {type PacingStep, BOOK_RUN_1_SIZES, BOOK_RUN_2_SIZES, LINK_NAMES, linkModel, realisticLink, RUN_1_DATE, RUN_2_DATE} from '../../lib/index';
+import {sleepingSizes} from '../../lib/replica/link-profiles';
+import {RUN_1_SIZES, RUN_2_SIZES} from '../helpers/chapter';
 
 const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
 const SEGMENTS = [...Array<number>(48).fill(1460), 221];
@@ -71,6 +72,20 @@ describe('link profiles', () => {
 
 	test.each([{bandwidthMbps: 0}, {rttMs: -1}, {mss: Number.NaN}])('realistic rejects %o', (options) => {
 		expect(() => realisticLink(options)).toThrow(RangeError);
+	});
+
+	test("the library's book sizes are the chapter's printed ones (kept apart in test/helpers as the book printed them)", () => {
+		expect(BOOK_RUN_1_SIZES).toEqual(RUN_1_SIZES);
+		expect(BOOK_RUN_2_SIZES).toEqual(RUN_2_SIZES);
+	});
+
+	test.each([
+		[70301, [1460, ...Array<number>(13).fill(5120), 2281]],
+		[1460 + 5120, [1460, 5120]],
+		[1000, [1000]],
+		[0, []],
+	])('a sleeping reader of book-run-2 gets, for %i bytes, %o', (total, sizes) => {
+		expect(sleepingSizes(total)).toEqual(sizes);
 	});
 
 	test('an unknown name is a RangeError listing the known ones', () => {

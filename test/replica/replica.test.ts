@@ -406,12 +406,19 @@ describe('startReplica', () => {
 		expect(error.message).toContain('EADDRINUSE');
 	});
 
-	test.each([{maxHeadBytes: 0}, {stallTimeoutMs: Number.NaN}, {headTimeoutMs: 2 ** 31}, {keepLogs: -1}, {maxConnections: 0}, {port: 70000}])(
-		'rejects %o with a RangeError that names the option',
-		async (options) => {
-			await expect(startReplica(options)).rejects.toThrow(new RegExp(`^${Object.keys(options)[0]} must be a whole number`));
-		},
-	);
+	test.each([
+		[{maxHeadBytes: 0}, 'a whole number of bytes from 1'],
+		[{stallTimeoutMs: Number.NaN}, 'a number of milliseconds above 0 to 2147483647'],
+		[{headTimeoutMs: 2 ** 31}, 'a number of milliseconds above 0 to 2147483647'],
+		[{keepLogs: -1}, 'a whole number of logs from 0'],
+		[{maxConnections: 0}, 'a whole number of connections from 1'],
+		[{port: 70000}, 'a whole number from 0 to 65535'],
+	])('rejects %o with a RangeError that names the option, its unit and the value given', async (options, what) => {
+		const [[name, value]] = Object.entries(options) as [[string, number]];
+		const error = await rejectionOf(startReplica(options));
+		expect(error).toBeInstanceOf(RangeError);
+		expect(error.message).toMatch(new RegExp(`^${name} must be ${what}.*, got ${value}$`));
+	});
 
 	test('rejects an unknown link profile, listing the known ones', async () => {
 		await expect(startReplica({link: 'dial-up' as never})).rejects.toThrow(/book-run-1, book-run-2, realistic, fast/);

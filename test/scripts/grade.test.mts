@@ -8,8 +8,7 @@ import {mkdir, mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
-import {PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
-import {lessonNotebookPath} from '../helpers/lesson-notebooks.mjs';
+import {lessonNotebookPath, PROJECT_ROOT} from '../../scripts/support/project-paths.mjs';
 import {type GradeRun, gradeRows, runGrade} from '../helpers/grading.mjs';
 
 const AS_ROOT = process.getuid?.() === 0;

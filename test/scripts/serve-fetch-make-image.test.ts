@@ -75,7 +75,7 @@ describe('npm run fetch', () => {
 	test('with --live and no way to the host, fails with a message naming the replica', async () => {
 		const result = await runScript('fetch.mts', ['http://127.0.0.1:1/cover3.jpg', '--live', '--out', '/dev/null']);
 		expect(result.code).toBe(1);
-		expect(result.stderr).toContain('ERR_LIVE_UNAVAILABLE');
+		expect(result.stderr).toContain('PR4E_ERR_LIVE_UNAVAILABLE');
 		expect(result.stderr).toContain('127.0.0.1:1');
 		expect(result.stderr).toContain('built-in replica');
 	});
@@ -91,7 +91,7 @@ describe('npm run fetch', () => {
 	test('gives up past --max-bytes, saying so, instead of filling memory', async () => {
 		const result = await runScript('fetch.mts', ['--max-bytes', '10000', '--out', '/dev/null']);
 		expect(result.code).toBe(1);
-		expect(result.stderr).toContain('ERR_RESPONSE_TOO_LARGE');
+		expect(result.stderr).toContain('PR4E_ERR_RESPONSE_TOO_LARGE');
 		expect(result.stderr).toContain('maxBytes (10000)');
 	});
 
@@ -102,7 +102,7 @@ describe('npm run fetch', () => {
 		const server = await startEndlessHeaderServer();
 		const result = await runScript('fetch.mts', ['--live', `http://127.0.0.1:${server.port}/cover3.jpg`, ...flags, '--out', '/dev/null']);
 		expect(result.code).toBe(1);
-		expect(result.stderr).toContain('ERR_HEADER_TOO_LARGE');
+		expect(result.stderr).toContain('PR4E_ERR_HEADER_TOO_LARGE');
 		expect(result.stderr).toContain(`127.0.0.1:${server.port}`);
 		expect(result.stderr).toContain(`maxHeaderBytes (${limit} bytes)`);
 		await server.clientClosed;

@@ -1,7 +1,11 @@
+/**
+ * A connection's queues in the operating system (Recv-Q, Send-Q). Named for the socket, not the kernel: in
+ * this project "kernel" is Jupyter's (scripts/notebook-runner/kernel.mts), and the OS's is "the system's".
+ */
 import {readFileSync} from 'node:fs';
 
 /** What the operating system holds for one TCP connection, in bytes. */
-export interface KernelQueues {
+export interface SocketQueues {
 	/** Received and acknowledged, waiting for the program to call recv (Recv-Q in `ss`). */
 	readonly receiveQueue: number;
 	/** Handed to the OS by the program, not yet acknowledged by the other side (Send-Q in `ss`). */
@@ -9,22 +13,22 @@ export interface KernelQueues {
 }
 
 /** Every TCP connection's queues at one moment, looked up by local and remote port. */
-export interface KernelQueueTable {
-	get(localPort: number, remotePort: number): KernelQueues | undefined;
+export interface SocketQueueTable {
+	get(localPort: number, remotePort: number): SocketQueues | undefined;
 }
 
 /**
- * The kernel's queues for the connection from `localPort` to `remotePort`, read from Linux's
+ * The operating system's queues for the connection from `localPort` to `remotePort`, read from Linux's
  * /proc/net/tcp and /proc/net/tcp6 as `ss -tn` reads them; undefined where there is no such file (not
  * Linux) or no such connection. This is how the lesson shows where unread bytes wait.
  */
-export function kernelQueues(localPort: number, remotePort: number): KernelQueues | undefined {
-	return kernelQueueTable().get(localPort, remotePort);
+export function socketQueues(localPort: number, remotePort: number): SocketQueues | undefined {
+	return socketQueueTable().get(localPort, remotePort);
 }
 
 /** All connections' queues in one reading, for a look at both ends of a loopback connection at once. */
-export function kernelQueueTable(): KernelQueueTable {
-	const queues = new Map<string, KernelQueues>();
+export function socketQueueTable(): SocketQueueTable {
+	const queues = new Map<string, SocketQueues>();
 	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
 		let text: string;
 		try {
