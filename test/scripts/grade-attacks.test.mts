@@ -55,7 +55,7 @@ beforeAll(async () => {
 	folder = await mkdtemp(path.join(tmpdir(), 'lesson-grade-attacks-'));
 	await chmod(folder, 0o700);
 	const project = path.join(folder, 'project');
-	for (const part of ['package.json', 'dist', 'lib', 'notebooks', 'scripts']) await cp(path.join(PROJECT_ROOT, part), path.join(project, part), {recursive: true});
+	for (const part of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'dist', 'lib', 'notebooks', 'scripts']) await cp(path.join(PROJECT_ROOT, part), path.join(project, part), {recursive: true});
 	await symlink(path.join(PROJECT_ROOT, 'node_modules'), path.join(project, 'node_modules'));
 
 	outside = net.createServer((socket) => {
