@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {lessonNotebookFiles} from './support/project-paths.mjs';
 import {type CliArgs, findOnPath, integerFlag, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {type CliArgs, findOnPath, type OptionTable, runCli} from './support/cli.mjs';
 import {installKernelSpec} from './notebook-runner/kernelspec.mjs';
 import {installJupyterConfig} from './support/jupyter-env.mjs';

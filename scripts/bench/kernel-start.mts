@@ -8,7 +8,7 @@ import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {Kernel} from '../notebook-runner/kernel.mjs';
 import {installKernelSpec, KERNEL_ENV, projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {cellSource, isCodeCell, readNotebook} from '../notebook-runner/notebook-file.mjs';

@@ -3,7 +3,7 @@ import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
-import {$, type ProcessPromise} from 'zx';
+import {$, type ProcessPromise} from 'zx/core';
 import {freePort} from '../support/free-ports.mjs';
 import {ProgramError} from '../support/program-error.mjs';
 import {waitUntil} from '../support/wait-until.js';

@@ -4,7 +4,7 @@
  */
 import {readFile} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {type ReplicaOptions, retrieve, splitResponse} from '../../lib/index.js';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {readyLine} from '../support/ready-line.mjs';

@@ -1,7 +1,7 @@
 /** Small measuring helpers for the benchmarks: medians, percentiles, peak memory, timed commands. */
 import {readFile} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {succeeded} from '../support/program-error.mjs';
 
 export function median(values: readonly number[]): number {

@@ -10,7 +10,7 @@ import {closeSync, existsSync, openSync} from 'node:fs';
 import {chmod, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
 import {releaseGuardian, startGuardian} from '../support/guardian.mjs';

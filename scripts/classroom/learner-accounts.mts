@@ -3,7 +3,7 @@
  * of their own and no learner can read or change another's folder.
  */
 import {chmod, chown, mkdir} from 'node:fs/promises';
-import {$, quote} from 'zx';
+import {$, quote} from 'zx/core';
 import {ProgramError} from '../support/program-error.mjs';
 
 /** What marks an account as made by the classroom (the passwd comment), so that no other account is ever taken over. */

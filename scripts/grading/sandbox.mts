@@ -17,7 +17,7 @@ import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {succeeded} from '../support/program-error.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cgroupProcesses, killProcess, removeCgroup} from '../support/cgroups.mjs';

@@ -13,7 +13,7 @@ import {createHash} from 'node:crypto';
 import {mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import ts from 'typescript';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {KERNEL_ENV} from '../notebook-runner/kernelspec.mjs';
 import {succeeded} from '../support/program-error.mjs';
 import {PROJECT_KERNEL_LAUNCHER, PROJECT_ROOT} from '../support/project-paths.mjs';

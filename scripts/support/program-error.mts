@@ -3,7 +3,7 @@
  * command, how it ended and the end of its stderr. (zx's own message starts with its call site and a note
  * on the exit code, and keeps all of stderr.)
  */
-import type {ProcessOutput, ProcessPromise} from 'zx';
+import type {ProcessOutput, ProcessPromise} from 'zx/core';
 
 /** How much of a failed program's stderr the message keeps, in characters: its end, where programs say what went wrong. */
 const STDERR_TAIL = 2000;

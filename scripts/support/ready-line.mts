@@ -2,7 +2,7 @@
  * Waiting for a server a script started to say it is ready: its stdout is read until a line matches,
  * so that nothing is asked of it before it listens.
  */
-import type {ProcessOutput, ProcessPromise} from 'zx';
+import type {ProcessOutput, ProcessPromise} from 'zx/core';
 import {ProgramError} from './program-error.mjs';
 
 /**

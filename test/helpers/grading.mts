@@ -2,7 +2,7 @@
 import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {$} from 'zx';
+import {$} from 'zx/core';
 
 export interface GradeRun {
 	readonly code: number | null;

@@ -1,6 +1,6 @@
 /** What a script says when a program it ran failed: real programs, run by zx through bash. */
 import {describe, expect, test} from 'vitest';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {ProgramError, succeeded} from '../../scripts/support/program-error.mjs';
 
 describe('succeeded', () => {

@@ -3,7 +3,7 @@
  * one that gets ready, one that dies first, one that stays silent.
  */
 import {describe, expect, test} from 'vitest';
-import {$} from 'zx';
+import {$} from 'zx/core';
 import {ProgramError} from '../../scripts/support/program-error.mjs';
 import {readyLine} from '../../scripts/support/ready-line.mjs';
 
