@@ -48,7 +48,9 @@ export interface CommandResult {
 
 /**
  * Runs a command to its end, timing it from its start to its exit. zx starts it through bash, which then
- * execs it (one command, nothing after it), so the time includes bash's own start.
+ * execs it (one command, nothing after it), so the time includes bash's start and zx's own work: /bin/true
+ * took 39.5 ms so against 20.9 ms spawned directly (medians of 25 on the shared 2-core machine). That is
+ * nothing beside a notebook run, and part of the "node alone" reference.
  */
 export async function timeCommand(command: string, args: readonly string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<CommandResult> {
 	const started = performance.now();
