@@ -1,5 +1,6 @@
 import {existsSync} from 'node:fs';
 import * as path from 'node:path';
+import {$} from 'zx/core';
 import {lessonNotebookFiles} from './support/project-paths.mjs';
 import {type Cli, type CliArgs, findOnPath, integerFlag, isMainModule, type OptionTable, runCli} from './support/cli.mjs';
 import {gradingVersusOneRun, lessonVersusNbconvert, NBCONVERT} from './bench/lesson-vs-nbconvert.mjs';
@@ -97,8 +98,7 @@ async function main(args: Flags): Promise<void> {
 /** Whether Debian's Python can import `module`. */
 async function pythonHas(module: string): Promise<boolean> {
 	if (!existsSync(PYTHON)) return false;
-	const {spawnSync} = await import('node:child_process');
-	return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
+	return (await $({quiet: true, nothrow: true})`${PYTHON} -c ${`import ${module}`}`).ok;
 }
 
 /** The command, exported for the tests to run in-process (runCommand). */

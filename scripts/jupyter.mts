@@ -1,5 +1,5 @@
-import {spawn} from 'node:child_process';
 import * as path from 'node:path';
+import {$} from 'zx/core';
 import {type Cli, type CliArgs, findOnPath, isMainModule, type OptionTable, runCli} from './support/cli.mjs';
 import {ensureFreshBuild} from './support/fresh-build.mjs';
 import {installKernelSpec} from './notebook-runner/kernelspec.mjs';
@@ -37,20 +37,20 @@ async function main(args: Flags): Promise<number> {
 	await installJupyterConfig();
 	const searchPath = (mine: string, theirs: string | undefined): string => [mine, theirs].filter(Boolean).join(path.delimiter);
 	console.log(`starting ${path.basename(jupyter)} in notebooks/ with the tslab kernel from ${PROJECT_JUPYTER_PATH}`);
-	const child = spawn(jupyter, ['--ip=127.0.0.1', ...args._.map(String)], {
+	const server = $({
 		cwd: path.join(PROJECT_ROOT, 'notebooks'),
 		stdio: 'inherit',
+		nothrow: true,
 		env: {
 			...process.env,
 			JUPYTER_PATH: searchPath(PROJECT_JUPYTER_PATH, process.env['JUPYTER_PATH']),
 			JUPYTER_CONFIG_PATH: searchPath(PROJECT_JUPYTER_CONFIG, process.env['JUPYTER_CONFIG_PATH']),
 		},
-	});
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-	return new Promise((resolve, reject) => {
-		child.once('error', reject);
-		child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-	});
+	})`${jupyter} --ip=127.0.0.1 ${args._.map(String)}`;
+	// To Jupyter alone: it shuts its kernels down itself (zx's kill() would signal every process under it).
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.child?.kill(signal));
+	const {exitCode, signal} = await server;
+	return exitCode ?? (signal ? 1 : 0);
 }
 
 /** The command, exported for the tests to run in-process (runCommand). */

@@ -4,22 +4,21 @@
  * into a temporary folder, never a dependency); the same with a first cell that imports the lesson's library (and
  * the chapter's `import socket` for IPython); the kernel's peak memory after notebook 2; then where the start goes.
  */
-import {execFile} from 'node:child_process';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {promisify} from 'node:util';
+import {$} from 'zx/core';
 import {Kernel} from '../notebook-runner/kernel.mjs';
 import {installKernelSpec, KERNEL_ENV, projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {cellSource, isCodeCell, readNotebook} from '../notebook-runner/notebook-file.mjs';
 import {SNAPSHOT_FOLDER} from '../kernel-snapshot/build-snapshot.mjs';
 import {projectJupyterEnv} from '../support/jupyter-env.mjs';
+import {succeeded} from '../support/program-error.mjs';
 import {PROJECT_JUPYTER_PATH, PROJECT_ROOT} from '../support/project-paths.mjs';
 import {PYTHON} from './clients.mjs';
 import {alternate, fixed, median, peakRssMiB, timeCommand} from './stats.mjs';
 
-const run = promisify(execFile);
 const START = fileURLToPath(new URL('kernel-start.py', import.meta.url));
 const PHASES = fileURLToPath(new URL('kernel-phases.cjs', import.meta.url));
 const NOTEBOOKS = path.join(PROJECT_ROOT, 'notebooks');
@@ -36,18 +35,18 @@ interface Phases {
 	charactersRead: Record<string, number>;
 }
 
+/** The JSON value a measuring program prints last, run in the lesson's folder. */
 async function json<T>(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<T> {
-	const result = await timeCommand(command, args, {cwd: NOTEBOOKS, env});
-	if (result.code !== 0) throw new Error(`${path.basename(args[0] ?? command)} failed: ${result.stderr.trim().slice(-2000)}`);
-	return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as T;
+	const {stdout} = await succeeded($({cwd: NOTEBOOKS, env, quiet: true})`${command} ${args}`);
+	return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
 }
 
 /** Deno's Jupyter kernel from the `deno` npm package, installed into `folder` with its kernelspec; undefined if npm cannot. */
 async function installDeno(folder: string): Promise<{kernels: string; version: string} | string> {
 	try {
-		await run('npm', ['install', '--prefix', folder, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'deno'], {cwd: folder});
+		await succeeded($({cwd: folder, quiet: true})`npm install --prefix ${folder} --no-save --no-audit --no-fund --loglevel=error deno`);
 		const deno = path.join(folder, 'node_modules', '.bin', 'deno');
-		const version = (await run(deno, ['--version'])).stdout.split('\n')[0] ?? 'deno';
+		const version = (await succeeded($({quiet: true})`${deno} --version`)).stdout.split('\n')[0] ?? 'deno';
 		// The kernelspec `deno jupyter --install` writes, but here, not in the home folder.
 		const kernels = path.join(folder, 'jupyter');
 		await mkdir(path.join(kernels, 'kernels', 'deno'), {recursive: true});

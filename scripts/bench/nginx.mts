@@ -1,10 +1,11 @@
 /** A throwaway nginx on loopback serving given files, for side-by-side measurements. */
-import {type ChildProcess, spawn} from 'node:child_process';
 import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import * as net from 'node:net';
 import {tmpdir} from 'node:os';
 import * as path from 'node:path';
+import {$, type ProcessPromise} from 'zx/core';
 import {freePort} from '../support/free-ports.mjs';
+import {ProgramError} from '../support/program-error.mjs';
 import {waitUntil} from '../support/wait-until.js';
 
 export interface Nginx {
@@ -46,28 +47,26 @@ http {
 }
 `,
 	);
-	const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], {stdio: 'ignore'});
+	// nginx in the foreground prints no ready line: it is ready once its port takes connections.
+	const nginx = $({quiet: true, nothrow: true})`${NGINX} -p ${prefix} -c ${path.join(prefix, 'nginx.conf')}`;
 	const stop = async (): Promise<void> => {
-		if (child.exitCode === null && child.signalCode === null) {
-			const exited = new Promise((resolve) => child.once('exit', resolve));
-			child.kill('SIGQUIT');
-			await exited;
-		}
+		// SIGQUIT: a graceful stop, the master waits for its worker.
+		if (nginx.stage === 'running') await nginx.kill('SIGQUIT');
+		await nginx;
 		await rm(prefix, {recursive: true, force: true});
 	};
 	try {
-		await waitForPort(port, child);
+		await waitForPort(port, nginx);
 	} catch (error) {
 		await stop();
 		throw error;
 	}
-	return {port, pid: child.pid!, stop};
+	return {port, pid: nginx.pid!, stop};
 }
 
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+async function waitForPort(port: number, nginx: ProcessPromise): Promise<void> {
 	await waitUntil(async () => {
-		if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}`);
+		if (nginx.output) throw new ProgramError(nginx.cmd, nginx.output, `before listening on ${port}`);
 		return new Promise<boolean>((resolve) => {
 			const socket: net.Socket = net.connect({host: '127.0.0.1', port}, () => (socket.destroy(), resolve(true)));
 			socket.on('error', () => resolve(false));

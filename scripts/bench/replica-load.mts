@@ -2,11 +2,12 @@
  * Section 2: the replica's `fast` profile against nginx under wrk, 1,000 concurrent book-run-2 downloads, and
  * a download while greedy clients (that never read) hold the replica, with and without its connection cap.
  */
-import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
+import {$} from 'zx/core';
 import {BOOK_RUN_1_SIZES, BOOK_RUN_2_SIZES, type ReplicaOptions, retrieve, splitResponse} from '../../lib/index.js';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
+import {readyLine} from '../support/ready-line.mjs';
 import {waitUntil} from '../support/wait-until.js';
 import {startNginx} from './nginx.mjs';
 import {alternate, fixed, median, peakRssMiB, percentile, timeCommand} from './stats.mjs';
@@ -14,14 +15,21 @@ import {alternate, fixed, median, peakRssMiB, percentile, timeCommand} from './s
 const REQUEST = 'GET http://data.pr4e.org/cover3.jpg HTTP/1.0\r\n\r\n';
 
 /** The compiled replica in a process of its own, so that its CPU and memory are its own. */
-export async function startReplicaProcess(link: string, options: Pick<ReplicaOptions, 'maxConnections'> = {}): Promise<{port: number; pid: number; stop(): void}> {
+export async function startReplicaProcess(link: string, options: Pick<ReplicaOptions, 'maxConnections'> = {}): Promise<{port: number; pid: number; stop(): Promise<void>}> {
 	const code = `require(process.argv[1]).startReplica({link: process.argv[2], ...JSON.parse(process.argv[3])}).then((replica) => console.log('listening on ' + replica.url))`;
-	const child = spawn(process.execPath, ['-e', code, PROJECT_ROOT, link, JSON.stringify(options)], {stdio: ['ignore', 'pipe', 'inherit']});
-	const port = await new Promise<number>((resolve, reject) => {
-		child.stdout.once('data', (line: Buffer) => resolve(Number(/:(\d+)$/m.exec(line.toString().trim())?.[1])));
-		child.once('exit', (exitCode) => reject(new Error(`replica exited with ${exitCode}`)));
-	});
-	return {port, pid: child.pid!, stop: () => child.kill()};
+	// Not quiet: what it says on stderr shows among the bench's own lines.
+	const replica = $({nothrow: true})`${process.execPath} -e ${code} ${PROJECT_ROOT} ${link} ${JSON.stringify(options)}`;
+	const stop = async (): Promise<void> => {
+		if (replica.stage === 'running') await replica.kill();
+		await replica;
+	};
+	try {
+		const [, port] = await readyLine(replica, /^listening on .*:(\d+)$/);
+		return {port: Number(port), pid: replica.pid!, stop};
+	} catch (error) {
+		await stop();
+		throw error;
+	}
 }
 
 async function wrkRequestsPerSecond(url: string, seconds: number): Promise<number> {
@@ -50,7 +58,7 @@ export async function replicaVersusNginx(options: {runs: number; seconds: number
 			`  nginx ${fixed(nginxRps)} req/s, replica ${fixed(replicaRps)} req/s: ${fixed(replicaRps / nginxRps, 2)}x nginx (target 0.5x); replica peak RSS ${fixed(await peakRssMiB(replica.pid))} MiB`,
 		];
 	} finally {
-		replica?.stop();
+		await replica?.stop();
 		await nginx.stop();
 	}
 }
@@ -74,7 +82,7 @@ export async function concurrentDownloads(clients: number): Promise<string[]> {
 				`p99 ${fixed(percentile(times, 99))} ms, last ${fixed(Math.max(...times))} ms; replica peak RSS ${fixed(await peakRssMiB(replica.pid))} MiB`,
 		];
 	} finally {
-		replica.stop();
+		await replica.stop();
 	}
 }
 
@@ -92,7 +100,7 @@ export async function bookRuns(runs: number): Promise<string[]> {
 				if (chunks.map((chunk) => chunk.size).join(' ') === expected.join(' ')) exact += 1;
 			}
 		} finally {
-			replica.stop();
+			await replica.stop();
 		}
 		lines.push(`  ${link}: ${exact} of ${runs}`);
 	}
@@ -145,41 +153,24 @@ process.stdin.once('data', () => {
 });
 `;
 
-async function startGreedyClients(port: number, count: number): Promise<{counts(): Promise<GreedyCounts>; stop(): void}> {
+async function startGreedyClients(port: number, count: number): Promise<{counts(): Promise<GreedyCounts>; stop(): Promise<void>}> {
 	// Bounded in time too: a round (connecting, the kernel filling, two downloads) ends well within this.
 	const lifetimeMs = 120_000;
-	const child = spawn(process.execPath, ['-e', GREEDY_CLIENTS, String(port), String(count), String(lifetimeMs)], {stdio: ['pipe', 'pipe', 'inherit']});
-	const lines = lineReader(child.stdout);
-	// 'close', not 'exit': by then everything it printed has been read.
-	const exited = new Promise<never>((_, reject) => child.once('close', (code) => reject(new Error(`greedy clients exited with ${code}`))));
-	exited.catch(() => {});
-	await Promise.race([lines.next(), exited]);
+	// Not quiet: what they say on stderr shows among the bench's own lines.
+	const clients = $({nothrow: true})`${process.execPath} -e ${GREEDY_CLIENTS} ${port} ${count} ${lifetimeMs}`;
+	await readyLine(clients, /^connected$/, lifetimeMs);
 	return {
 		async counts() {
-			child.stdin.write('count\n');
-			return JSON.parse(await Promise.race([lines.next(), exited])) as GreedyCounts;
+			// Listening before asking: the answer cannot come before this turn of the event loop ends.
+			const answer = readyLine(clients, /^\{.*\}$/, lifetimeMs);
+			clients.stdin.write('count\n');
+			return JSON.parse((await answer)[0]) as GreedyCounts;
 		},
-		stop: () => child.kill(),
+		async stop() {
+			if (clients.stage === 'running') await clients.kill();
+			await clients;
+		},
 	};
-}
-
-/** The lines a child prints, one per `next()`. */
-function lineReader(stream: NodeJS.ReadableStream): {next(): Promise<string>} {
-	let buffered = '';
-	const waiting: Array<(line: string) => void> = [];
-	const ready: string[] = [];
-	stream.setEncoding('utf8');
-	stream.on('data', (text: string) => {
-		buffered += text;
-		for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
-			const line = buffered.slice(0, end);
-			buffered = buffered.slice(end + 1);
-			const reader = waiting.shift();
-			if (reader) reader(line);
-			else ready.push(line);
-		}
-	});
-	return {next: () => (ready.length > 0 ? Promise.resolve(ready.shift()!) : new Promise((resolve) => waiting.push(resolve)))};
 }
 
 /** The kernel's TCP memory for the whole machine, in MiB (Linux's /proc/net/sockstat counts 4 KiB pages). */
@@ -258,7 +249,7 @@ export async function greedyClientsVersusDownload(options: {runs: number; greedy
 			into.push({...round, greedy: await clients.counts()});
 			return round.same.ms;
 		} finally {
-			clients.stop();
+			await clients.stop();
 			// The next run starts from a machine whose TCP memory is back where it was (give up after a while: other
 			// programs on the machine use it too).
 			await waitUntil(async () => !((await tcpMemoryMiB()) >= baselineMiB + 64), {timeoutMs: 30_000, intervalMs: 250, what: 'the TCP memory to be freed'}).catch(() => {});
@@ -272,7 +263,7 @@ export async function greedyClientsVersusDownload(options: {runs: number; greedy
 			offGreedy: underGreedy(uncapped.port, rounds.offGreedy),
 		});
 	} finally {
-		for (const replica of [capped, uncapped, neighbour]) replica.stop();
+		await Promise.all([capped, uncapped, neighbour].map((replica) => replica.stop()));
 	}
 	// alternate() keeps the warm-up's sample out of its results; these lists hold it first.
 	const measured = (list: Round[]): Round[] => list.slice(1);

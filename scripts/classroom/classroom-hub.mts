@@ -2,12 +2,15 @@
  * A classroom on one machine: Debian's JupyterHub (with its configurable-http-proxy) for a list of learners,
  * each learner's server a local process, as the learner's own system user when run as root.
  */
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
+// node:child_process for the hub alone: it gets a process group of its own (stopping the group stops the proxy
+// and the learners' servers with it) and the log's file descriptor, without a shell between.
+import {type ChildProcess, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {closeSync, existsSync, openSync} from 'node:fs';
 import {chmod, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {$} from 'zx/core';
 import {installKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {freePorts} from '../support/free-ports.mjs';
 import {releaseGuardian, startGuardian} from '../support/guardian.mjs';
@@ -131,14 +134,14 @@ export async function startClassroom(options: ClassroomOptions): Promise<Classro
 			hub.kill('SIGTERM');
 			await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
 		}
-		const leftByHub = separateUsers ? learners.flatMap(processesOf) : [];
+		const leftByHub = separateUsers ? (await Promise.all(learners.map(processesOf))).flat() : [];
 		try {
 			process.kill(-hub.pid!, 'SIGKILL');
 		} catch {
 			// The whole group is gone already.
 		}
 		// A learner's kernel that outlived its server (it was killed, not shut down) goes too, and so do their cgroups.
-		if (separateUsers) for (const name of learners) spawnSync('pkill', ['-KILL', '-u', name], {stdio: 'ignore'});
+		if (separateUsers) for (const name of learners) await $({quiet: true, nothrow: true})`pkill -KILL -u ${name}`;
 		const roots = settings.cgroupRoots;
 		if (roots) for (const name of learners) for (const root of [roots.memory, roots.pids]) await removeCgroup(path.join(root, 'pr4e-classroom', name));
 		releaseGuardian(guardian);
@@ -184,8 +187,8 @@ async function keepFromLearners(): Promise<void> {
 }
 
 /** The process ids running as system user `name`. */
-function processesOf(name: string): number[] {
-	const found = spawnSync('pgrep', ['-u', name], {encoding: 'utf8'});
+async function processesOf(name: string): Promise<number[]> {
+	const found = await $({quiet: true, nothrow: true})`pgrep -u ${name}`;
 	return found.stdout.split('\n').filter(Boolean).map(Number);
 }
 

@@ -5,6 +5,7 @@
 // parent; whatever is still in a cgroup is killed before the cgroup goes.)
 // usage: node grading-guardian.cjs FOLDER RUN_NAME IP CGROUP_PARENT...
 'use strict';
+// node:child_process, not zx: a guardian runs after its parent died, as plain CommonJS that loads nothing it can do without.
 const {spawnSync} = require('node:child_process');
 const {readdirSync, readFileSync, rmdirSync, rmSync} = require('node:fs');
 const path = require('node:path');

@@ -7,7 +7,9 @@
  * its own, so the submission can reach it only over that loopback. Everything is removed afterwards, and
  * any process of either user still alive then is killed and reported.
  */
-import {type ChildProcess, execFile, spawn} from 'node:child_process';
+// node:child_process for the judge's bubblewrap alone: its stdin and stdout are the judge's protocol (stdin
+// ended to stop it), and SIGKILL goes to bwrap itself, whose PID namespace takes the judge with it.
+import {type ChildProcess, spawn} from 'node:child_process';
 import {randomBytes, randomInt} from 'node:crypto';
 import {existsSync, lstatSync, readlinkSync} from 'node:fs';
 import {chmod, chown, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
@@ -15,14 +17,14 @@ import {tmpdir} from 'node:os';
 import * as path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
-import {promisify} from 'node:util';
+import {$} from 'zx/core';
+import {succeeded} from '../support/program-error.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cgroupProcesses, killProcess, removeCgroup} from '../support/cgroups.mjs';
 import {releaseGuardian, startGuardian} from '../support/guardian.mjs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {idIsFree, processesOf, type SandboxTools} from './sandbox-tools.mjs';
 
-const run = promisify(execFile);
 
 /** What bounds a submission's processes. */
 export interface SandboxLimits {
@@ -94,8 +96,9 @@ export class GradingSandbox {
 	async #make(): Promise<void> {
 		await mkdir(path.join(this.folder, 'notebooks'));
 		for (const owned of [this.folder, path.join(this.folder, 'notebooks')]) await chown(owned, this.kernelUser.uid, this.kernelUser.gid);
-		await run(this.#tools.paths.ip, ['netns', 'add', this.name]);
-		await run(this.#tools.paths.ip, ['-n', this.name, 'link', 'set', 'lo', 'up']);
+		const ip = this.#tools.paths.ip;
+		await succeeded($({quiet: true})`${ip} netns add ${this.name}`);
+		await succeeded($({quiet: true})`${ip} -n ${this.name} link set lo up`);
 		const roots = this.#tools.cgroups;
 		if (!roots) return;
 		const memory = path.join(roots.memory, CGROUP_FOLDER, this.name);
@@ -182,7 +185,7 @@ export class GradingSandbox {
 		for (const pid of survivors) killProcess(pid);
 		for (const cgroup of this.#cgroups) if (!(await removeCgroup(cgroup))) problems.push(`${cgroup} could not be removed`);
 		if (existsSync(`/run/netns/${this.name}`)) {
-			await run(this.#tools.paths.ip, ['netns', 'delete', this.name]).catch((error: Error) => problems.push(`network namespace ${this.name}: ${error.message}`));
+			await succeeded($({quiet: true})`${this.#tools.paths.ip} netns delete ${this.name}`).catch((error: Error) => problems.push(`network namespace ${this.name}: ${error.message}`));
 		}
 		await rm(this.folder, {recursive: true, force: true});
 		return problems;

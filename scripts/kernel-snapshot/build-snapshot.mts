@@ -9,16 +9,14 @@
  *   manifest.json   what the snapshot was made from: node, NODE_OPTIONS, TSLAB_TYPES, every file loaded
  *                   into it and every declaration file kept, with its size and SHA-256
  */
-import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {promisify} from 'node:util';
 import ts from 'typescript';
+import {$} from 'zx/core';
 import {KERNEL_ENV} from '../notebook-runner/kernelspec.mjs';
+import {succeeded} from '../support/program-error.mjs';
 import {PROJECT_KERNEL_LAUNCHER, PROJECT_ROOT} from '../support/project-paths.mjs';
-
-const run = promisify(execFile);
 
 export const SNAPSHOT_FOLDER = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tslab-snapshot');
 const ENTRY_SOURCE = path.join(PROJECT_ROOT, 'scripts', 'kernel-snapshot', 'snapshot-entry.cts');
@@ -69,7 +67,7 @@ async function fileRecord(name: string): Promise<FileRecord | undefined> {
 /** What start-kernel.sh compares: this node (process.execPath, put first on PATH), the blob, NODE_OPTIONS, the CPU. */
 async function launchKey(): Promise<string> {
 	const env = {...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`};
-	return (await run('/bin/sh', [PROJECT_KERNEL_LAUNCHER, '--launch-key'], {env})).stdout;
+	return (await succeeded($({env, quiet: true})`/bin/sh ${PROJECT_KERNEL_LAUNCHER} --launch-key`)).stdout;
 }
 
 /** Builds the snapshot with this node; returns its manifest. Replaces the files one by one, each atomically. */
@@ -116,14 +114,9 @@ export async function buildSnapshot(): Promise<SnapshotManifest> {
 	}
 }
 
-/** Runs `node --build-snapshot` over `entry` in the lesson's folder; its output is shown only if it fails. */
+/** Runs `node --build-snapshot` over `entry` in the lesson's folder; its output is shown only if it fails (a ProgramError). */
 async function snapshotOf(entry: string, blob: string, env: NodeJS.ProcessEnv): Promise<void> {
-	try {
-		await run(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {cwd: WARM_FOLDER, env, maxBuffer: 16 * 1024 * 1024});
-	} catch (error) {
-		const {stderr, stdout} = error as {stderr?: string; stdout?: string};
-		throw new Error(`node --build-snapshot ${path.basename(entry)} failed:\n${(stderr || stdout || (error as Error).message).trim()}`);
-	}
+	await succeeded($({cwd: WARM_FOLDER, env, quiet: true})`${process.execPath} --snapshot-blob ${blob} --build-snapshot ${entry}`);
 }
 
 async function writeAtomically(name: string, text: string): Promise<void> {

@@ -3,6 +3,8 @@
  * guardian-pipe.cjs): in a process group of its own, so that whatever ends this process's group does not
  * end it first, and neither it nor its pipe keeps this process alive.
  */
+// node:child_process, not zx: the guardian is detached and unreferenced along with its stdin pipe, which a
+// ProcessPromise (awaiting its end, and through a shell) does not allow.
 import {type ChildProcess, spawn} from 'node:child_process';
 
 /** Starts `script` (a guardian) with `args`; `env` is added to this process's environment. */

@@ -1,8 +1,8 @@
 /** Running `npm run grade` from a test to its end, and reading the grades.csv it wrote. */
-import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import * as path from 'node:path';
+import {$} from 'zx/core';
 
 export interface GradeRun {
 	readonly code: number | null;
@@ -14,15 +14,10 @@ export interface GradeRun {
  * Runs `project`'s scripts/grade.mts (tsx, as npm runs it) with `args` to its end, in beforeAll, where the
  * run-script helper's per-test cleanup cannot be.
  */
-export function runGrade(project: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<GradeRun> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(path.join(project, 'node_modules', '.bin', 'tsx'), [path.join(project, 'scripts', 'grade.mts'), ...args], {cwd: project, env: {...process.env, ...env}});
-		let [stdout, stderr] = ['', ''];
-		child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-		child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({code, stdout, stderr}));
-	});
+export async function runGrade(project: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<GradeRun> {
+	const [tsx, grade] = [path.join(project, 'node_modules', '.bin', 'tsx'), path.join(project, 'scripts', 'grade.mts')];
+	const {exitCode, stdout, stderr} = await $({cwd: project, env: {...process.env, ...env}, quiet: true, nothrow: true})`${tsx} ${grade} ${args}`;
+	return {code: exitCode, stdout, stderr};
 }
 
 /** grades.csv's rows by student (each row's cells, the student first); none if the file is missing. */
