@@ -16,14 +16,11 @@
  * building a new snapshot takes 30 s or more (`npm run kernel:snapshot -- --check` names the file; npm test
  * brings it up to date).
  */
-import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {readdir, readFile, realpath, rename, rm, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
-import {promisify} from 'node:util';
+import {$} from 'zx/core';
 import {PROJECT_ROOT} from './project-paths.mjs';
-
-const run = promisify(execFile);
 
 const LIB = path.join(PROJECT_ROOT, 'lib');
 const DIST = path.join(PROJECT_ROOT, 'dist');
@@ -36,6 +33,8 @@ const CONFIG_FILES = ['tsconfig.build.json', 'tsconfig.json'];
 const TSC = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc');
 /** What the build was made from, kept in dist/ itself: a dist/ deleted or replaced takes its record with it. */
 export const BUILD_RECORD = path.join(DIST, '.build-inputs.json');
+/** How many times a build tries to move into dist/'s place while other builds keep moving in (each try is a rename race). */
+const MOVE_ATTEMPTS = 10;
 
 /** What a build was made from: each input file (by path from the project root) with its SHA-256, and the compiler. */
 interface BuildInputs {
@@ -109,11 +108,15 @@ export async function buildLibrary(): Promise<void> {
 	const replaced = path.join(PROJECT_ROOT, `dist.replaced-${process.pid}`);
 	await rm(building, {recursive: true, force: true});
 	try {
-		await run(process.execPath, [await realpath(TSC), '-p', path.join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', building], {cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024});
+		const compiled = await $({cwd: PROJECT_ROOT, quiet: true, nothrow: true})`${process.execPath} ${await realpath(TSC)} -p ${path.join(PROJECT_ROOT, 'tsconfig.build.json')} --outDir ${building}`;
+		if (!compiled.ok) {
+			const said = `${compiled.stdout}${compiled.stderr}`.trim() || `tsc exited with code ${compiled.exitCode}`;
+			throw new BuildError(`lib/ does not compile (tsc -p tsconfig.build.json):\n${said}`);
+		}
 		await writeFile(path.join(building, path.basename(BUILD_RECORD)), `${JSON.stringify(inputs, null, 1)}\n`);
 		// A rename cannot replace a folder that has files: move the old one aside first. Two builds at once (two
 		// commands started together) both finish; the last one to move in stays.
-		for (;;) {
+		for (let attempt = 1; ; attempt++) {
 			await rename(DIST, replaced).catch((error: NodeJS.ErrnoException) => {
 				if (error.code !== 'ENOENT') throw error;
 			});
@@ -121,15 +124,11 @@ export async function buildLibrary(): Promise<void> {
 				await rename(building, DIST);
 				break;
 			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+				const code = (error as NodeJS.ErrnoException).code;
+				if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt === MOVE_ATTEMPTS) throw error;
 				await rm(replaced, {recursive: true, force: true});
 			}
 		}
-	} catch (error) {
-		const {stdout, stderr} = error as {stdout?: string; stderr?: string};
-		const said = `${stdout ?? ''}${stderr ?? ''}`.trim();
-		if (said) throw new BuildError(`lib/ does not compile (tsc -p tsconfig.build.json):\n${said}`);
-		throw error;
 	} finally {
 		await Promise.all([building, replaced].map((folder) => rm(folder, {recursive: true, force: true})));
 	}
