@@ -158,11 +158,7 @@ export class ResponseTooLargeError extends LessonError {
 		readonly bytesReceived: number,
 		options?: LessonErrorOptions,
 	) {
-		super(
-			'PR4E_ERR_RESPONSE_TOO_LARGE',
-			`${address} sent more than maxBytes (${maxBytes}): ${bytesReceived} bytes so far; the connection was closed`,
-			options,
-		);
+		super('PR4E_ERR_RESPONSE_TOO_LARGE', `${address} sent more than maxBytes (${maxBytes}): ${bytesReceived} bytes so far; the connection was closed`, options);
 	}
 }
 

@@ -77,10 +77,10 @@ async function main(args: Flags): Promise<number> {
 	const local = path.join(folder, LOCAL_CONFIG_NAME);
 	if (existsSync(local)) console.log(`authenticator and other settings: as ${local} sets them (the shared password below works only if it keeps the trial's)`);
 	console.log(`shared password (a local trial only, not for real use): ${classroom.password}`);
-	if (!classroom.separateUsers) console.log('not root: every learner\'s server runs as this user; their folders are apart, the system does not keep them apart');
+	if (!classroom.separateUsers) console.log("not root: every learner's server runs as this user; their folders are apart, the system does not keep them apart");
 
 	await stopAsked;
-	console.log('stopping the hub and the learners\' servers');
+	console.log("stopping the hub and the learners' servers");
 	await classroom.stop();
 	return 0;
 }

@@ -74,7 +74,15 @@ async function main(args: Flags): Promise<number> {
 
 	// Every line says so when submissions run unprotected, so that no one reads the output and misses it.
 	const unprotected = args['no-sandbox'] === true;
-	const say = (text: string): void => console.log(unprotected ? text.split('\n').map((line) => `[no sandbox] ${line}`).join('\n') : text);
+	const say = (text: string): void =>
+		console.log(
+			unprotected
+				? text
+						.split('\n')
+						.map((line) => `[no sandbox] ${line}`)
+						.join('\n')
+				: text,
+		);
 	let isolation: Isolation;
 	if (unprotected) {
 		say('Submissions run as you, with no sandbox: a hostile one can read, change or delete anything you can');
@@ -115,7 +123,11 @@ async function main(args: Flags): Promise<number> {
 		grades = await inParallel(found, jobs, async (submission) => {
 			const grade = await gradeOne(submission, template, isolation, limits);
 			const passed = grade.exercises.filter((exercise) => exercise.verdict === 'PASS').length;
-			say(withoutControls(`  ${grade.problem ? '✗' : '✓'} ${submission.student}: ${passed} of ${EXERCISE_NUMBERS.length} passed in ${(grade.durationMs / 1000).toFixed(1)} s${grade.problem ? ` (${grade.problem})` : ''}`));
+			say(
+				withoutControls(
+					`  ${grade.problem ? '✗' : '✓'} ${submission.student}: ${passed} of ${EXERCISE_NUMBERS.length} passed in ${(grade.durationMs / 1000).toFixed(1)} s${grade.problem ? ` (${grade.problem})` : ''}`,
+				),
+			);
 			return grade;
 		});
 	} finally {
@@ -138,7 +150,10 @@ async function main(args: Flags): Promise<number> {
 	}
 	const tables = gradeTables(grades);
 	say(`\n${tables.terminal}`);
-	for (const [name, text] of [['grades.csv', tables.csv], ['grades.md', tables.markdown]] as const) {
+	for (const [name, text] of [
+		['grades.csv', tables.csv],
+		['grades.md', tables.markdown],
+	] as const) {
 		await writeFile(path.join(out, name), text, {mode: 0o600});
 		await chmod(path.join(out, name), 0o600);
 	}

@@ -53,12 +53,17 @@ async function main(args: Flags): Promise<number> {
 	for (const [index, entry] of titled.entries()) {
 		const previous = titled[index - 1];
 		const next = titled[index + 1];
-		const html = renderNotebookPage(entry.notebook, entry.title, {
-			index: 'index.html',
-			pages,
-			...(previous ? {previous: {href: `${previous.name}.html`, title: previous.title}} : {}),
-			...(next ? {next: {href: `${next.name}.html`, title: next.title}} : {}),
-		}, css);
+		const html = renderNotebookPage(
+			entry.notebook,
+			entry.title,
+			{
+				index: 'index.html',
+				pages,
+				...(previous ? {previous: {href: `${previous.name}.html`, title: previous.title}} : {}),
+				...(next ? {next: {href: `${next.name}.html`, title: next.title}} : {}),
+			},
+			css,
+		);
 		await writeFile(path.join(out, `${entry.name}.html`), html);
 	}
 	const list = titled.map((entry) => `<li><a href="${entry.name}.html">${escapeHtml(entry.title)}</a> <small>(${escapeHtml(entry.name)}.ipynb)</small></li>`).join('\n');

@@ -90,9 +90,7 @@ async function main(args: Flags): Promise<number> {
 	const outcomes = await inParallel(files, jobs, async (file) => {
 		// One notebook at a time prints as it goes; side by side, each prints whole when it ends.
 		let kept = '';
-		const report: Report = live
-			? {out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text)}
-			: {out: (text) => (kept += text), err: (text) => (kept += text)};
+		const report: Report = live ? {out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text)} : {out: (text) => (kept += text), err: (text) => (kept += text)};
 		const outcome = await runOne(file, args, {params, cellTimeoutMs, notebookTimeoutMs}, report);
 		if (!live) process.stdout.write(kept);
 		return outcome;
@@ -109,12 +107,7 @@ async function main(args: Flags): Promise<number> {
 }
 
 /** Runs one notebook as the flags say (check, update or copy) and reports it; never throws. */
-async function runOne(
-	file: string,
-	args: Flags,
-	limits: {params: string[]; cellTimeoutMs: number; notebookTimeoutMs: number},
-	report: Report,
-): Promise<Outcome> {
+async function runOne(file: string, args: Flags, limits: {params: string[]; cellTimeoutMs: number; notebookTimeoutMs: number}, report: Report): Promise<Outcome> {
 	const name = path.relative(process.env['INIT_CWD'] ?? process.cwd(), file) || file;
 	if (!args.quiet) report.out(`\n=== ${name}\n`);
 	let result: RunResult;

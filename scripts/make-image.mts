@@ -34,10 +34,7 @@ async function main(args: Flags): Promise<number> {
 	}
 	await mkdir(fileURLToPath(new URL('../lib/replica/data/', import.meta.url)), {recursive: true});
 	await writeFile(COVER_PATH, cover);
-	console.log(
-		`wrote lib/replica/data/cover3.jpg: ${cover.length} bytes, ${COVER_WIDTH}x${COVER_HEIGHT} ` +
-			`(JPEG quality ${quality}, ${encoded.length} bytes before the comment padding)`,
-	);
+	console.log(`wrote lib/replica/data/cover3.jpg: ${cover.length} bytes, ${COVER_WIDTH}x${COVER_HEIGHT} ` + `(JPEG quality ${quality}, ${encoded.length} bytes before the comment padding)`);
 	return 0;
 }
 

@@ -19,9 +19,7 @@ export function flowControlChart(sent: readonly WriteRecord[], received: readonl
 	}
 	values.push({who: 'reader: received by recv', seconds: 0, mib: 0});
 	for (const chunk of received) values.push({who: 'reader: received by recv', seconds: chunk.atMs / 1000, mib: mib(chunk.count)});
-	const waits = sent
-		.filter((write) => write.refused)
-		.map((write) => ({start: write.atMs / 1000, end: (write.atMs + write.waitedMs) / 1000}));
+	const waits = sent.filter((write) => write.refused).map((write) => ({start: write.atMs / 1000, end: (write.atMs + write.waitedMs) / 1000}));
 	return renderChart({
 		title: {text: 'Flow control: the sender waits while the reader sleeps', anchor: 'middle'},
 		width: options.width ?? 560,

@@ -13,9 +13,7 @@ export interface ChartRun {
  * placed at the time it returned, as tall as the bytes it returned.
  */
 export function recvSizeChart(runs: readonly ChartRun[], options: {width?: number; height?: number} = {}): Promise<string> {
-	const values = runs.flatMap((run) =>
-		run.chunks.map((chunk, index) => ({run: run.label, recv: index + 1, seconds: chunk.atMs / 1000, size: chunk.size, count: chunk.count})),
-	);
+	const values = runs.flatMap((run) => run.chunks.map((chunk, index) => ({run: run.label, recv: index + 1, seconds: chunk.atMs / 1000, size: chunk.size, count: chunk.count})));
 	return renderChart({
 		title: {text: 'What each recv(5120) returned, and when', anchor: 'middle'},
 		data: {values},

@@ -113,7 +113,10 @@ function stack(items: ReadonlyArray<{atMs: number; bytes: number}>): Bar[] {
 
 /** About as wide as the usual space between neighbours, so ~50 bars neither overlap nor vanish, and a few stand out. */
 function barWidthPx(items: ReadonlyArray<{atMs: number}>, msPerPx: number): number {
-	const gaps = items.slice(1).map((item, index) => item.atMs - items[index]!.atMs).sort((a, b) => a - b);
+	const gaps = items
+		.slice(1)
+		.map((item, index) => item.atMs - items[index]!.atMs)
+		.sort((a, b) => a - b);
 	const medianGapMs = gaps[Math.floor(gaps.length / 2)] ?? Infinity;
 	return Math.min(5, Math.max(1.5, (0.6 * medianGapMs) / msPerPx));
 }

@@ -59,12 +59,7 @@ export interface InterruptibleCall {
  * `cancel` with the error to reject with if an interrupt comes while it waits. `partial`, for a call of
  * `retrieve`'s, gives the bytes received so far, which the error carries.
  */
-export function beginCall(
-	operation: Operation,
-	address: string,
-	cancel: (error: InterruptedError) => void,
-	partial?: () => PartialTransfer,
-): InterruptibleCall {
+export function beginCall(operation: Operation, address: string, cancel: (error: InterruptedError) => void, partial?: () => PartialTransfer): InterruptibleCall {
 	if (!listenForSigint()) return UNTRACKED;
 	const scope = currentScope();
 	if (scope.interrupted) throw new InterruptedError(operation, address, 'later', {partial: partial?.()});

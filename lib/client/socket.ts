@@ -1,15 +1,5 @@
 import * as net from 'node:net';
-import {
-	type CallSite,
-	ConnectError,
-	ConnectionLostError,
-	HostNotFoundError,
-	type PartialTransfer,
-	RecvAfterEndError,
-	SocketClosedError,
-	TimeoutError,
-	withCallSite,
-} from '../errors';
+import {type CallSite, ConnectError, ConnectionLostError, HostNotFoundError, type PartialTransfer, RecvAfterEndError, SocketClosedError, TimeoutError, withCallSite} from '../errors';
 import {beginCall, type InterruptibleCall} from './interrupts';
 import {ReadSlabs} from './read-slabs';
 import {byteCount, bytesToSend, milliseconds, portNumber} from '../options';
@@ -140,10 +130,7 @@ export class Socket {
 				socket.destroy();
 				reject(withCallSite(error, callSite));
 			};
-			const timer =
-				options.timeoutMs === undefined
-					? undefined
-					: setTimeout(() => fail(new TimeoutError('connect', `${host}:${port}`, options.timeoutMs!)), options.timeoutMs);
+			const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => fail(new TimeoutError('connect', `${host}:${port}`, options.timeoutMs!)), options.timeoutMs);
 			socket.once('error', (error: NodeJS.ErrnoException) => fail(describeConnectFailure(host, port, error)));
 			socket.once('connect', () => {
 				clearTimeout(timer);
@@ -171,10 +158,7 @@ export class Socket {
 				if (error) reject(error);
 				else resolve();
 			};
-			const timer =
-				this.#timeoutMs === undefined
-					? undefined
-					: setTimeout(() => settle(new TimeoutError('sendall', this.address, this.#timeoutMs!, this.#errorOptions())), this.#timeoutMs);
+			const timer = this.#timeoutMs === undefined ? undefined : setTimeout(() => settle(new TimeoutError('sendall', this.address, this.#timeoutMs!, this.#errorOptions())), this.#timeoutMs);
 			this.#socket.write(data, (error) => {
 				if (!error) settle();
 				else if (this.#closed) settle(new SocketClosedError('sendall', this.address, this.#errorOptions()));

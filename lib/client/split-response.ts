@@ -107,16 +107,22 @@ function parseFieldLines(lines: string[]): HeaderField[] {
 		} else {
 			const field = parseFieldLine(line);
 			if (!field) {
-				throw new MalformedResponseError(
-					`Header line at byte ${offset} is not "Name: value": ${JSON.stringify(line.slice(0, 80))}`,
-					offset,
-				);
+				throw new MalformedResponseError(`Header line at byte ${offset} is not "Name: value": ${JSON.stringify(line.slice(0, 80))}`, offset);
 			}
 			fields.push({name: field.name, parts: [field.value]});
 		}
 		offset += line.length + 2;
 	}
-	return fields.map(({name, parts}) => ({name, value: parts.length === 1 ? parts[0]! : parts.filter((part) => part !== '').join(' ').trim()}));
+	return fields.map(({name, parts}) => ({
+		name,
+		value:
+			parts.length === 1
+				? parts[0]!
+				: parts
+						.filter((part) => part !== '')
+						.join(' ')
+						.trim(),
+	}));
 }
 
 /**

@@ -115,12 +115,7 @@ export async function tcpInfo(localPort: number, remotePort: number, options: Tc
 	const filter = `( sport = :${localPort} and dport = :${remotePort} )`;
 	const [output, reportsWindow] = await Promise.all([runSs(['-tinmnH', 'state', 'established', filter]), sendWindowReported()]);
 	if (output === undefined) return undefined;
-	return parseTcpInfo(output, reportsWindow).find(
-		(row) =>
-			row.localPort === localPort &&
-			row.remotePort === remotePort &&
-			(remoteAddress === undefined || sameAddress(row.remoteAddress, remoteAddress)),
-	);
+	return parseTcpInfo(output, reportsWindow).find((row) => row.localPort === localPort && row.remotePort === remotePort && (remoteAddress === undefined || sameAddress(row.remoteAddress, remoteAddress)));
 }
 
 /**
@@ -190,7 +185,10 @@ function parseEnd(text: string): {address: string; port: number} | undefined {
 	const colon = text.lastIndexOf(':');
 	const port = Number(text.slice(colon + 1));
 	if (colon < 1 || !Number.isInteger(port)) return undefined;
-	const address = text.slice(0, colon).replace(/%[^\]]*$/, '').replace(/^\[(.*)\]$/, '$1');
+	const address = text
+		.slice(0, colon)
+		.replace(/%[^\]]*$/, '')
+		.replace(/^\[(.*)\]$/, '$1');
 	return {address, port};
 }
 

@@ -43,7 +43,6 @@ interface Finding {
 const pass = (say: string): Finding => ({ok: true, say});
 const fail = (say: string): Finding => ({ok: false, say});
 
-
 /** Judges exercise `exercise` from its calls, in the order its plan makes them. */
 export function judgeExercise(exercise: ExerciseNumber, calls: readonly JudgedCall[]): ExerciseResult {
 	const plan = EXERCISE_PLANS[exercise];
@@ -226,7 +225,8 @@ const theSleep: Judge = (calls) => {
 		const network = total === BOOK_TOTAL ? "the book's second run" : `the book's second network for these ${total} bytes`;
 		if (!sizes) found.push(fail(`${label}: recvSizes returned no list of numbers`));
 		else if (sizes.join() === want.join()) found.push(pass(`${label}: ${describeSizes(want)}, ${network} exactly`));
-		else if (sleptAfterEachRecv(sizes, total)) found.push(pass(`${label}: ${describeSizes(sizes)}: full reads after the first, as in ${network} (the first took two segments: this machine kept the reader waiting for a moment)`));
+		else if (sleptAfterEachRecv(sizes, total))
+			found.push(pass(`${label}: ${describeSizes(sizes)}: full reads after the first, as in ${network} (the first took two segments: this machine kept the reader waiting for a moment)`));
 		else if (sizes.at(-1) === total) found.push(fail(`${label}: the numbers grow to ${total}: return each recv's size, not the running total`));
 		else if (sizes[0] === 5120) found.push(fail(`${label}: the first read was 5120 bytes; the book's was 1460. Sleep after each recv, not before the first`));
 		else if (sum !== total) found.push(fail(`${label}: the sizes add up to ${sum}, not ${total}: is a read missing?`));
@@ -234,7 +234,7 @@ const theSleep: Judge = (calls) => {
 		else found.push(fail(`${label}: ${sizes.length} reads (${sizes.slice(0, 4).join(', ')}, ...), not the ${want.length} the book's second network gives`));
 	}
 	if (eager?.observation.kind === 'problem') found.push(fail(`not sleeping: ${eager.observation.problem}`));
-	else if (!eager?.served) found.push(fail('not sleeping: the server\'s record of this call is missing'));
+	else if (!eager?.served) found.push(fail("not sleeping: the server's record of this call is missing"));
 	else {
 		const sizes = sizesOf(eager.observation.value);
 		const total = eager.served.response.length;

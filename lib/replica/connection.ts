@@ -36,13 +36,7 @@ export async function refuseConnection(socket: net.Socket, log: ConnectionLog, d
 }
 
 /** Reads one request head, answers it, closes. Every way out is logged; nothing throws past here. */
-export async function serveConnection(
-	socket: net.Socket,
-	log: ConnectionLog,
-	link: LinkModel,
-	resources: ReadonlyMap<string, Resource>,
-	settings: Settings,
-): Promise<void> {
+export async function serveConnection(socket: net.Socket, log: ConnectionLog, link: LinkModel, resources: ReadonlyMap<string, Resource>, settings: Settings): Promise<void> {
 	socket.on('error', (error: NodeJS.ErrnoException) => {
 		if (log.outcome === 'in-progress') end(log, 'client-closed', error.code ?? error.message);
 	});
@@ -75,12 +69,7 @@ export async function serveConnection(
 	if (log.outcome === 'in-progress') end(log, 'complete', '');
 }
 
-type Head =
-	| {kind: 'head'; text: string}
-	| {kind: 'too-large'; detail: string}
-	| {kind: 'timeout'; detail: string}
-	| {kind: 'incomplete'; detail: string}
-	| {kind: 'closed'};
+type Head = {kind: 'head'; text: string} | {kind: 'too-large'; detail: string} | {kind: 'timeout'; detail: string} | {kind: 'incomplete'; detail: string} | {kind: 'closed'};
 
 /** Collects bytes up to the blank line that ends a request head (CR LF CR LF, or LF LF from a lax client). */
 function readHead(socket: net.Socket, settings: Settings): Promise<Head> {
@@ -103,12 +92,8 @@ function readHead(socket: net.Socket, settings: Settings): Promise<Head> {
 			}
 		};
 		// A client that stops sending part way (a partial head, a TLS hello, junk) still gets an answer.
-		const onEnd = (): void =>
-			finish(received.length === 0 || socket.destroyed ? {kind: 'closed'} : {kind: 'incomplete', detail: 'the request ended before its blank line'});
-		const timer = setTimeout(
-			() => finish({kind: 'timeout', detail: `no complete request head within ${settings.headTimeoutMs} ms`}),
-			settings.headTimeoutMs,
-		);
+		const onEnd = (): void => finish(received.length === 0 || socket.destroyed ? {kind: 'closed'} : {kind: 'incomplete', detail: 'the request ended before its blank line'});
+		const timer = setTimeout(() => finish({kind: 'timeout', detail: `no complete request head within ${settings.headTimeoutMs} ms`}), settings.headTimeoutMs);
 		socket.on('data', onData);
 		socket.once('end', onEnd);
 		socket.once('close', onEnd);
@@ -121,4 +106,3 @@ function headEnd(bytes: Buffer): number {
 	if (crlf < 0) return lf;
 	return lf < 0 ? crlf : Math.min(crlf, lf);
 }
-

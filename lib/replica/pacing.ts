@@ -2,7 +2,7 @@
  * Writing a response at a link's pace: bursts with gaps, waits for drain when the socket refuses a write (the
  * reader's flow control), and a record of every write, of every wait and of where the unread bytes waited.
  */
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {socketQueueTable} from '../client/socket-queues';

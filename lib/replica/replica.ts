@@ -90,7 +90,7 @@ export async function startReplica(options: ReplicaOptions = {}): Promise<Replic
 	const open = new Set<net.Socket>();
 	// Only the ones being served count against the cap: refused ones must not keep it full.
 	let served = 0;
-	let idleWaiters: Array<() => void> = [];
+	const idleWaiters: Array<() => void> = [];
 	let nextId = 1;
 
 	// allowHalfOpen: a client that shuts down its sending side after the request still gets the response.

@@ -59,8 +59,7 @@ export function resourceResponse(resource: Resource, date: string, method: 'GET'
 export function errorResponse(status: number, detail: string, date: string): Buffer {
 	const reason = REASONS[status] ?? 'Error';
 	const body = Buffer.from(
-		`<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n` +
-			`<h1>${reason}</h1>\n<p>${escapeMarkup(detail)}</p>\n</body></html>\n`,
+		`<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n` + `<h1>${reason}</h1>\n<p>${escapeMarkup(detail)}</p>\n</body></html>\n`,
 		'latin1',
 	);
 	const fields = [

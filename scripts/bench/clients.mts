@@ -89,8 +89,7 @@ with open('/proc/self/status') as status:
 print(json.dumps({'ms': ms, 'bytes': len(buf), 'peakMiB': peak_kib / 1024}))
 `;
 
-const nodeClient = (program: string) => (source: Source, recvSize: number) =>
-	jsonCommand<Download>(process.execPath, ['-e', program, PROJECT_ROOT, String(source.port), source.file, String(recvSize)]);
+const nodeClient = (program: string) => (source: Source, recvSize: number) => jsonCommand<Download>(process.execPath, ['-e', program, PROJECT_ROOT, String(source.port), source.file, String(recvSize)]);
 
 /** `retrieve()` of the whole response (headers included) at `recvSize`. */
 export const retrieveOnce = nodeClient(RETRIEVE);
@@ -107,8 +106,7 @@ const fetchClient = nodeClient(FETCH);
 export const fetchOnce = (source: Source): Promise<Download> => fetchClient(source, 0);
 
 /** Python's socket.recv(recvSize) loop into a bytearray, in /usr/bin/python3. */
-export const pythonRecvLoopOnce = (source: Source, recvSize: number): Promise<Download> =>
-	jsonCommand<Download>(PYTHON, ['-c', PYTHON_RECV_LOOP, String(source.port), source.file, String(recvSize)]);
+export const pythonRecvLoopOnce = (source: Source, recvSize: number): Promise<Download> => jsonCommand<Download>(PYTHON, ['-c', PYTHON_RECV_LOOP, String(source.port), source.file, String(recvSize)]);
 
 /** curl writing the body to `output` (a file, or /dev/null to keep nothing); its own timer, not its process start. */
 export async function curlOnce(source: Source, output: string): Promise<Download> {

@@ -81,8 +81,7 @@ export async function kernelStartVersusPeers(options: {runs: number}): Promise<s
 			DENO_DIR: path.join(scratch, 'deno-cache'),
 			JUPYTER_PATH: [PROJECT_JUPYTER_PATH, ...(typeof deno === 'string' ? [] : [deno.kernels])].join(path.delimiter),
 		};
-		const startMs = async (kernel: string, cell: string, extra: NodeJS.ProcessEnv = {}): Promise<number> =>
-			(await json<{ms: number}>(PYTHON, [START, kernel, cell], {...env, ...extra})).ms;
+		const startMs = async (kernel: string, cell: string, extra: NodeJS.ProcessEnv = {}): Promise<number> => (await json<{ms: number}>(PYTHON, [START, kernel, cell], {...env, ...extra})).ms;
 		const samples = await alternate(options.runs, {
 			tslab: () => startMs('tslab', PLAIN_CELL),
 			withoutSnapshot: () => startMs('tslab', PLAIN_CELL, {TSLAB_SNAPSHOT: '0'}),

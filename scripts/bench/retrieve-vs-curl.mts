@@ -39,7 +39,7 @@ const PREAMBLE = [
 	'what each keeps: retrieve a Buffer; our recv loop a Buffer (its pieces joined once), or the pieces as they came; Python a bytearray;',
 	'  fetch an ArrayBuffer;',
 	'  curl >/dev/shm the body, in fresh memory pages of a tmpfs file (deleted after each run); curl >/dev/null nothing.',
-	'  Joining touches the body\'s memory twice (pieces, then the join), where Python\'s bytearray grows in place.',
+	"  Joining touches the body's memory twice (pieces, then the join), where Python's bytearray grows in place.",
 ];
 
 export async function retrieveVersusPeers(options: {runs: number; sizesMiB: number[]; peers: Peers}): Promise<string[]> {
@@ -111,29 +111,41 @@ async function measure(runs: number, bodyBytes: number, clients: Partial<Record<
 	) as Record<Client, () => Promise<number>>;
 	// Only the clients present are keys, and only they come back.
 	const samples = await alternate(runs, timed);
-	return Object.fromEntries(
-		Object.entries<number[]>(samples).map(([name, times]) => [name, {ms: median(times), peakMiB: Math.max(...peaks[name as Client]!)}]),
-	);
+	return Object.fromEntries(Object.entries<number[]>(samples).map(([name, times]) => [name, {ms: median(times), peakMiB: Math.max(...peaks[name as Client]!)}]));
 }
 
-const ms = (client: Client) => (size: SizeResult): string => `${fixed(size.clients[client]!.ms)} ms`;
-const peak = (client: Client) => (size: SizeResult): string => `${fixed(size.clients[client]!.peakMiB)} MiB`;
-const ratio = (numerator: Client, denominator: Client) => (size: SizeResult): number => size.clients[numerator]!.ms / size.clients[denominator]!.ms;
+const ms =
+	(client: Client) =>
+	(size: SizeResult): string =>
+		`${fixed(size.clients[client]!.ms)} ms`;
+const peak =
+	(client: Client) =>
+	(size: SizeResult): string =>
+		`${fixed(size.clients[client]!.peakMiB)} MiB`;
+const ratio =
+	(numerator: Client, denominator: Client) =>
+	(size: SizeResult): number =>
+		size.clients[numerator]!.ms / size.clients[denominator]!.ms;
 
 /** The ratio with whether it meets its target: `goal` or better, else the looser `limit`, else missed. */
-const target = (of: (size: SizeResult) => number, better: 'lower' | 'higher', goal: number, limit = goal) => (size: SizeResult): string => {
-	const value = of(size);
-	const reaches = (bound: number): boolean => (better === 'lower' ? value <= bound : value >= bound);
-	return `${fixed(value, 2)}x ${reaches(goal) ? 'met' : reaches(limit) ? `within ${limit}x` : 'missed'}`;
-};
+const target =
+	(of: (size: SizeResult) => number, better: 'lower' | 'higher', goal: number, limit = goal) =>
+	(size: SizeResult): string => {
+		const value = of(size);
+		const reaches = (bound: number): boolean => (better === 'lower' ? value <= bound : value >= bound);
+		return `${fixed(value, 2)}x ${reaches(goal) ? 'met' : reaches(limit) ? `within ${limit}x` : 'missed'}`;
+	};
 
-const plainRatio = (of: (size: SizeResult) => number) => (size: SizeResult): string => `${fixed(of(size), 2)}x`;
+const plainRatio =
+	(of: (size: SizeResult) => number) =>
+	(size: SizeResult): string =>
+		`${fixed(of(size), 2)}x`;
 
 const SIZE: Column = {header: 'size', cell: (size) => `${size.mib} MiB`, needs: []};
 
 const TABLES: ReadonlyArray<{title: string; columns: Column[]}> = [
 	{
-		title: '1a. Socket.recv(5120) loop vs Python\'s socket.recv(5120) loop; target ours/Python at most 1.0x, no worse than 1.3x',
+		title: "1a. Socket.recv(5120) loop vs Python's socket.recv(5120) loop; target ours/Python at most 1.0x, no worse than 1.3x",
 		columns: [
 			SIZE,
 			{header: 'ours, joined once', cell: ms('recvLoop'), needs: ['recvLoop']},

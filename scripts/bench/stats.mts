@@ -24,10 +24,7 @@ export async function peakRssMiB(pid: number): Promise<number> {
 }
 
 /** Runs each named measurement `runs` times, alternating between them, after one warm-up round. */
-export async function alternate<Name extends string>(
-	runs: number,
-	measurements: Record<Name, () => Promise<number>>,
-): Promise<Record<Name, number[]>> {
+export async function alternate<Name extends string>(runs: number, measurements: Record<Name, () => Promise<number>>): Promise<Record<Name, number[]>> {
 	const names = Object.keys(measurements) as Name[];
 	const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
 	for (let round = -1; round < runs; round++) {

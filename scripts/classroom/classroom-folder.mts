@@ -30,7 +30,9 @@ export async function checkClassroomFolder(folder: string): Promise<void> {
 			throw new UntrustedFolderError(`${entry} belongs to user ${info.uid}, not to you: the hub runs your classroom's settings as you, so it will not use anyone else's. Choose a --folder of your own`);
 		}
 		if ((info.mode & 0o022) !== 0) {
-			throw new UntrustedFolderError(`${entry} may be written by other users (mode ${(info.mode & 0o777).toString(8)}): anyone could have put settings there. Run chmod go-w on it, or choose a fresh --folder`);
+			throw new UntrustedFolderError(
+				`${entry} may be written by other users (mode ${(info.mode & 0o777).toString(8)}): anyone could have put settings there. Run chmod go-w on it, or choose a fresh --folder`,
+			);
 		}
 	}
 }

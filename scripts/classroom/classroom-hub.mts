@@ -198,4 +198,3 @@ async function logTail(logFile: string): Promise<string> {
 	const serious = lines.filter((line) => /^\[(E|C) /.test(line) || /Error|error:/.test(line));
 	return (serious.length > 0 ? serious : lines).slice(-8).join('\n');
 }
-

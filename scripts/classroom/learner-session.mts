@@ -84,7 +84,8 @@ export async function runAllCells(page: Page): Promise<NotebookRun> {
 	const text = await page.locator('#notebook-container').innerText();
 	const cellOutputs = await page.locator('.cell.code_cell .output_wrapper').allInnerTexts();
 	const pictures = page.locator('.output_jpeg img, .output_subarea img');
-	const picture = (await pictures.count()) === 0 ? undefined : await pictures.first().evaluate((image: HTMLImageElement): [boolean, number, number] => [image.complete, image.naturalWidth, image.naturalHeight]);
+	const picture =
+		(await pictures.count()) === 0 ? undefined : await pictures.first().evaluate((image: HTMLImageElement): [boolean, number, number] => [image.complete, image.naturalWidth, image.naturalHeight]);
 	const unexpectedErrors = await page.evaluate(() => {
 		type Cell = {cell_type: string; metadata: {tags?: string[]}; output_area?: {outputs: Array<{output_type: string; name?: string; ename?: string; evalue?: string}>}};
 		const {notebook} = (window as never as {Jupyter: {notebook: {get_cells(): Cell[]}}}).Jupyter;

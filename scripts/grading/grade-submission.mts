@@ -14,7 +14,7 @@ import {projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
 import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from '../notebook-runner/notebook-file.mjs';
 import {type CellFailure, runNotebook} from '../notebook-runner/run-notebook.mjs';
-import {type GradingRun, type GradingSandbox, type JudgeLine, type SandboxLimits} from './sandbox.mjs';
+import type {GradingRun, GradingSandbox, JudgeLine, SandboxLimits} from './sandbox.mjs';
 
 export const EXERCISES_TEMPLATE = path.join(PROJECT_ROOT, 'notebooks', '04-exercises.ipynb');
 export const EXERCISE_NUMBERS = [1, 2, 3, 4, 5] as const;

@@ -49,15 +49,15 @@ function markdownField(value: string): string {
 export function gradeTables(grades: readonly SubmissionGrade[]): GradeTables {
 	const body = rows(grades);
 	const csv = [HEADINGS, ...body].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
-	const markdown = [
-		`| ${HEADINGS.join(' | ')} |`,
-		`| ${HEADINGS.map(() => '---').join(' | ')} |`,
-		...body.map((row) => `| ${row.map(markdownField).join(' | ')} |`),
-	].join('\n') + '\n';
+	const markdown = [`| ${HEADINGS.join(' | ')} |`, `| ${HEADINGS.map(() => '---').join(' | ')} |`, ...body.map((row) => `| ${row.map(markdownField).join(' | ')} |`)].join('\n') + '\n';
 	// In a terminal the notes are cut to fit a line; the files keep them whole.
 	const shown = body.map((row) => row.map((cell, index) => (index === row.length - 1 && cell.length > 90 ? `${cell.slice(0, 89)}…` : cell)));
 	const widths = HEADINGS.map((heading, index) => Math.max(heading.length, ...shown.map((row) => row[index]!.length)));
-	const line = (row: readonly string[]): string => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  ').trimEnd();
+	const line = (row: readonly string[]): string =>
+		row
+			.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!)))
+			.join('  ')
+			.trimEnd();
 	const terminal = [line(HEADINGS), ...shown.map(line)].join('\n');
 	return {terminal, csv, markdown};
 }

@@ -22,7 +22,10 @@ export interface SandboxTools {
 /** The tools, or the reason a sandbox cannot be made here, with how to fix it. */
 export function sandboxTools(): SandboxTools | {problem: string} {
 	if (process.getuid?.() !== 0) {
-		return {problem: 'grading runs every submission in a sandbox, which needs root (users of their own, a network namespace, limits): run it with sudo, or pass --no-sandbox to run the submissions as you, unprotected'};
+		return {
+			problem:
+				'grading runs every submission in a sandbox, which needs root (users of their own, a network namespace, limits): run it with sudo, or pass --no-sandbox to run the submissions as you, unprotected',
+		};
 	}
 	const found: Partial<Record<Tool, string>> = {};
 	const missing: string[] = [];

@@ -25,7 +25,6 @@ import {releaseGuardian, startGuardian} from '../support/guardian.mjs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {idIsFree, processesOf, type SandboxTools} from './sandbox-tools.mjs';
 
-
 /** What bounds a submission's processes. */
 export interface SandboxLimits {
 	/** All its processes together, in MiB (a cgroup; without cgroups only the kernel's heap is bounded). */
@@ -126,11 +125,19 @@ export class GradingSandbox {
 		return [
 			...this.#enter(true),
 			...bubblewrap({folder: this.folder, writable: true, readOnly: KERNEL_READ_ONLY, env}),
-			'--bind', connectionFolder, connectionFolder,
-			'--chdir', cwd,
-			'--info-fd', '3',
+			'--bind',
+			connectionFolder,
+			connectionFolder,
+			'--chdir',
+			cwd,
+			'--info-fd',
+			'3',
 			'--',
-			this.#tools.paths.prlimit, `--nproc=${limits.processes}`, `--fsize=${limits.fileMiB * 1024 * 1024}`, '--core=0', '--',
+			this.#tools.paths.prlimit,
+			`--nproc=${limits.processes}`,
+			`--fsize=${limits.fileMiB * 1024 * 1024}`,
+			'--core=0',
+			'--',
 			...dropTo(this.#tools, this.kernelUser),
 			...inside,
 		];
@@ -236,15 +243,32 @@ function bubblewrap(layout: BubblewrapLayout): string[] {
 	const readOnly = layout.readOnly.map((part) => [path.join(PROJECT_ROOT, part), path.join(layout.folder, part)] as const);
 	const env = {PATH: '/usr/local/bin:/usr/bin:/bin', HOME: layout.folder, LANG: 'C.UTF-8', ...layout.env};
 	return [
-		'--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+		'--unshare-pid',
+		'--unshare-ipc',
+		'--unshare-uts',
+		'--unshare-cgroup-try',
 		// The first process of its PID namespace: when it ends, every process it started ends with it.
 		'--as-pid-1',
 		'--die-with-parent',
 		// A new session: no way back to the grader's terminal (TIOCSTI).
 		'--new-session',
-		'--ro-bind', '/usr', '/usr', ...system,
+		'--ro-bind',
+		'/usr',
+		'/usr',
+		...system,
 		// A /tmp and /dev/shm of its own, in memory: what it leaves there is gone with it.
-		'--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp',
+		'--proc',
+		'/proc',
+		'--dev',
+		'/dev',
+		'--perms',
+		'1777',
+		'--tmpfs',
+		'/dev/shm',
+		'--perms',
+		'1777',
+		'--tmpfs',
+		'/tmp',
 		// bubblewrap makes the folders above a mount point mode 700, which the sandbox's user could not pass.
 		...[...etc, layout.folder].flatMap((file) => foldersAbove(file).flatMap((folder) => ['--dir', folder])),
 		...etc.flatMap((file) => ['--ro-bind', file, file]),
@@ -287,7 +311,11 @@ export class GradingRun {
 	readonly #guardian: ChildProcess;
 	#made = 0;
 
-	private constructor(tools: SandboxTools, readonly folder: string, readonly name: string) {
+	private constructor(
+		tools: SandboxTools,
+		readonly folder: string,
+		readonly name: string,
+	) {
 		this.#tools = tools;
 		const cgroupParents = tools.cgroups ? [tools.cgroups.memory, tools.cgroups.pids].map((root) => path.join(root, CGROUP_FOLDER)) : [];
 		this.#guardian = startGuardian(GRADING_GUARDIAN, [folder, name, tools.paths.ip, ...cgroupParents]);

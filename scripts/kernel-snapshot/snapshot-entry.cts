@@ -253,7 +253,11 @@ function build(request: BuildRequest): void {
 	const kept = tslab.keptSourceFiles.keptSourceFileTexts();
 	for (const [fileName, text] of kept) {
 		// Remembered only if the disk still holds what the compiler parsed; a file not remembered is compared at start.
-		identities.remember(fileName, () => tslab.typescript.sys.readFile(fileName) === text, (same) => same);
+		identities.remember(
+			fileName,
+			() => tslab.typescript.sys.readFile(fileName) === text,
+			(same) => same,
+		);
 	}
 	tslab.keptSourceFiles.setUnchangedTest((fileName) => identities.unchanged(fileName));
 	// Node builds a snapshot without Error.stackTraceLimit, and TypeScript, which sets it to 0 around each stat and

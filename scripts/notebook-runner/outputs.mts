@@ -69,9 +69,7 @@ export class CellOutputs {
 
 	/** What the cell reported going wrong: its error's traceback, or else what it wrote to stderr. */
 	get errorReport(): string {
-		const tracebacks = this.outputs
-			.filter((output): output is IError => output.output_type === 'error')
-			.map((output) => output.traceback.join('\n'));
+		const tracebacks = this.outputs.filter((output): output is IError => output.output_type === 'error').map((output) => output.traceback.join('\n'));
 		if (tracebacks.length > 0) return tracebacks.join('\n');
 		return this.outputs
 			.filter((output): output is IStream => output.output_type === 'stream' && output.name === 'stderr')

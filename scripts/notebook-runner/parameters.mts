@@ -14,8 +14,7 @@ export interface Parameter {
 export class ParameterError extends Error {}
 
 // const NAME = value;  or  let NAME: type = value;  one per line, the value a literal (a string may hold //).
-const DECLARATION =
-	/^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*(number|string|boolean)\s*)?=\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|[^;/\s]+)\s*;?\s*(?:\/\/.*)?$/;
+const DECLARATION = /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*(number|string|boolean)\s*)?=\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|[^;/\s]+)\s*;?\s*(?:\/\/.*)?$/;
 
 /** The parameters a cell declares, with their types from the annotation or else the literal's form. */
 export function declaredParameters(source: string): Parameter[] {
@@ -74,6 +73,8 @@ function literal(parameter: Parameter, raw: string): string {
 			return raw;
 		case 'string':
 			// JSON leaves U+2028 and U+2029 as they are, and TypeScript reads them as line ends inside a string.
-			return JSON.stringify(raw).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+			return JSON.stringify(raw)
+				.replace(/\u2028/g, '\\u2028')
+				.replace(/\u2029/g, '\\u2029');
 	}
 }

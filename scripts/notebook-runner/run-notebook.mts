@@ -167,13 +167,7 @@ function cellMayFail(tags: readonly string[], options: RunOptions): boolean {
 	return options.keepGoing === true || tags.includes('raises-exception');
 }
 
-function judge(
-	outcome: ExecuteOutcome,
-	tags: string[],
-	outputs: CellOutputs,
-	notebookLimitBinds: boolean,
-	kernel: Kernel,
-): Pick<CellFailure, 'kind' | 'message'> | undefined {
+function judge(outcome: ExecuteOutcome, tags: string[], outputs: CellOutputs, notebookLimitBinds: boolean, kernel: Kernel): Pick<CellFailure, 'kind' | 'message'> | undefined {
 	const expectsError = tags.includes('raises-exception');
 	switch (outcome.status) {
 		case 'ok':

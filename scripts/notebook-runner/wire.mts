@@ -49,9 +49,7 @@ export class MessageCodec {
 	}
 
 	encode(message: JupyterMessage<unknown>): Buffer[] {
-		const parts = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
-			Buffer.from(JSON.stringify(part)),
-		);
+		const parts = [message.header, message.parent_header, message.metadata, message.content].map((part) => Buffer.from(JSON.stringify(part)));
 		return [Buffer.from(DELIMITER), Buffer.from(this.#sign(parts)), ...parts];
 	}
 

@@ -15,8 +15,7 @@ export const COVER_HEIGHT = 480;
 /** The highest quality tried: its output sits well below COVER_BYTES, so padding can make up the rest. */
 export const COVER_QUALITY = 88;
 
-const COMMENT_TEXT =
-	"Original picture drawn by scripts/make-image.mts for the py4e TypeScript lesson kit; padded with this comment to 70057 bytes, the size of the chapter's cover3.jpg. ";
+const COMMENT_TEXT = "Original picture drawn by scripts/make-image.mts for the py4e TypeScript lesson kit; padded with this comment to 70057 bytes, the size of the chapter's cover3.jpg. ";
 
 type Rgb = [number, number, number];
 

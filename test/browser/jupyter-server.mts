@@ -49,15 +49,17 @@ export async function startJupyterNotebook(): Promise<JupyterServer> {
 	};
 	const url = `http://127.0.0.1:${port}`;
 	try {
-		await waitUntil(async () => {
-			if (child.exitCode !== null) throw new Error(`it exited with code ${child.exitCode}`);
-			const response = await fetch(`${url}/api/status?token=${token}`).catch(() => undefined);
-			return response?.ok;
-		}, {timeoutMs: 30_000, intervalMs: 250, what: 'Jupyter Notebook to answer'});
+		await waitUntil(
+			async () => {
+				if (child.exitCode !== null) throw new Error(`it exited with code ${child.exitCode}`);
+				const response = await fetch(`${url}/api/status?token=${token}`).catch(() => undefined);
+				return response?.ok;
+			},
+			{timeoutMs: 30_000, intervalMs: 250, what: 'Jupyter Notebook to answer'},
+		);
 	} catch (error) {
 		await stop();
 		throw new Error(`Jupyter Notebook did not start on ${url} (${(error as Error).message}):\n${log}`);
 	}
 	return {url, token, stop};
 }
-

@@ -90,30 +90,34 @@ describe.skipIf(missing.length > 0)('the lesson in Jupyter Notebook, in Chromium
 		}
 	}
 
-	test.each(lessonNotebookNames())('%s runs with no error output', async (name) => {
-		const page = await runInBrowser(name);
-		await expectNoErrorOutput(page);
-		// Notebooks 1 and 2 end with a mistake shown on purpose: an error output that names the cell's line.
-		const mistakes = await shownMistakes(page);
-		if (name.startsWith('01') || name.startsWith('02')) {
-			expect(mistakes).toHaveLength(1);
-			expect(mistakes[0]).toMatch(/CompileError[\s\S]*Cell In\[\d+\], line \d+, column \d+/);
-		} else expect(mistakes).toEqual([]);
-		const text = await page.locator('#notebook-container').innerText();
-		if (name.startsWith('01')) expect(text).toContain('But soft what light through yonder window breaks');
-		if (name.startsWith('02')) {
-			for (const line of ['2920 2920', '1460 4380', '1681 70301', 'Header length 240', 'Content-Type: image/jpeg']) expect(text).toContain(line);
-			const picture = page.locator('.output_jpeg img, .output_subarea img').first();
-			const size = await picture.evaluate((image: HTMLImageElement) => [image.complete, image.naturalWidth, image.naturalHeight]);
-			expect(size).toEqual([true, 640, 480]);
-			await expectCharts(page, 1);
-		}
-		if (name === '04-exercises.ipynb') expect(text).toContain('Exercise 5: FAIL');
-		if (name === '04-exercises-solutions.ipynb') for (const exercise of [1, 2, 3, 4, 5]) expect(text).toContain(`Exercise ${exercise}: PASS`);
-		if (name.startsWith('03')) {
-			for (const line of ['1460 1460', '5120 6580', '2281 70301', 'Header length 240', 'Waiting in the receive buffer']) expect(text).toContain(line);
-			await expectCharts(page, 2);
-		}
-		await page.close();
-	}, 240_000);
+	test.each(lessonNotebookNames())(
+		'%s runs with no error output',
+		async (name) => {
+			const page = await runInBrowser(name);
+			await expectNoErrorOutput(page);
+			// Notebooks 1 and 2 end with a mistake shown on purpose: an error output that names the cell's line.
+			const mistakes = await shownMistakes(page);
+			if (name.startsWith('01') || name.startsWith('02')) {
+				expect(mistakes).toHaveLength(1);
+				expect(mistakes[0]).toMatch(/CompileError[\s\S]*Cell In\[\d+\], line \d+, column \d+/);
+			} else expect(mistakes).toEqual([]);
+			const text = await page.locator('#notebook-container').innerText();
+			if (name.startsWith('01')) expect(text).toContain('But soft what light through yonder window breaks');
+			if (name.startsWith('02')) {
+				for (const line of ['2920 2920', '1460 4380', '1681 70301', 'Header length 240', 'Content-Type: image/jpeg']) expect(text).toContain(line);
+				const picture = page.locator('.output_jpeg img, .output_subarea img').first();
+				const size = await picture.evaluate((image: HTMLImageElement) => [image.complete, image.naturalWidth, image.naturalHeight]);
+				expect(size).toEqual([true, 640, 480]);
+				await expectCharts(page, 1);
+			}
+			if (name === '04-exercises.ipynb') expect(text).toContain('Exercise 5: FAIL');
+			if (name === '04-exercises-solutions.ipynb') for (const exercise of [1, 2, 3, 4, 5]) expect(text).toContain(`Exercise ${exercise}: PASS`);
+			if (name.startsWith('03')) {
+				for (const line of ['1460 1460', '5120 6580', '2281 70301', 'Header length 240', 'Waiting in the receive buffer']) expect(text).toContain(line);
+				await expectCharts(page, 2);
+			}
+			await page.close();
+		},
+		240_000,
+	);
 });

@@ -1,14 +1,5 @@
 import {describe, expect, test} from 'vitest';
-import {
-	type Chunk,
-	type ConnectionLog,
-	retrieve,
-	type Retrieved,
-	type WireTimeline,
-	wireTimeline,
-	wireTimelineChart,
-	type WriteRecord,
-} from '../../lib/index';
+import {type Chunk, type ConnectionLog, retrieve, type Retrieved, type WireTimeline, wireTimeline, wireTimelineChart, type WriteRecord} from '../../lib/index';
 import {CHAPTER_REQUEST} from '../helpers/chapter';
 import {useReplica} from '../helpers/replica';
 
@@ -23,8 +14,7 @@ function chunks(...reads: Array<[atMs: number, size: number]>): Chunk[] {
 	return reads.map(([atMs, size]) => ({atMs, size, count: (count += size)}));
 }
 
-const linksOf = (timeline: WireTimeline): Array<[segment: number, recv: number, bytes: number]> =>
-	timeline.links.map((link) => [link.segment, link.recv, link.bytes]);
+const linksOf = (timeline: WireTimeline): Array<[segment: number, recv: number, bytes: number]> => timeline.links.map((link) => [link.segment, link.recv, link.bytes]);
 
 describe('wireTimeline on hand-made downloads', () => {
 	test.each([
@@ -32,19 +22,33 @@ describe('wireTimeline on hand-made downloads', () => {
 			name: 'a recv that took two segments links to both',
 			writes: writes([0, 1460], [30, 1460]),
 			chunks: chunks([40, 2920]),
-			links: [[0, 0, 1460], [1, 0, 1460]],
+			links: [
+				[0, 0, 1460],
+				[1, 0, 1460],
+			],
 		},
 		{
 			name: 'a segment split between two recvs links to each, with the bytes each took',
 			writes: writes([0, 1460]),
 			chunks: chunks([5, 1000], [6, 460]),
-			links: [[0, 0, 1000], [0, 1, 460]],
+			links: [
+				[0, 0, 1000],
+				[0, 1, 460],
+			],
 		},
 		{
 			name: 'recvs that end mid-segment link by offset, as a sleeping reader takes 1460, 5120, then the rest',
 			writes: writes([0, 1460], [30, 1460], [60, 1460], [90, 1460], [120, 1460], [150, 1681]),
 			chunks: chunks([5, 1460], [250, 5120], [500, 2401]),
-			links: [[0, 0, 1460], [1, 1, 1460], [2, 1, 1460], [3, 1, 1460], [4, 1, 740], [4, 2, 720], [5, 2, 1681]],
+			links: [
+				[0, 0, 1460],
+				[1, 1, 1460],
+				[2, 1, 1460],
+				[3, 1, 1460],
+				[4, 1, 740],
+				[4, 2, 720],
+				[5, 2, 1681],
+			],
 		},
 		{
 			name: 'bytes only the sender has (a download cut short) get no link',
@@ -59,8 +63,14 @@ describe('wireTimeline on hand-made downloads', () => {
 
 	test('gives each segment and recv its byte offsets: [earlier writes, + bytes) and [count - size, count)', () => {
 		const timeline = wireTimeline({responseStartedAt: 0, writes: writes([0, 240], [1, 1460])}, {sentAt: 0, chunks: chunks([2, 1000], [3, 700])});
-		expect(timeline.segments.map((segment) => [segment.start, segment.end])).toEqual([[0, 240], [240, 1700]]);
-		expect(timeline.recvs.map((recv) => [recv.start, recv.end])).toEqual([[0, 1000], [1000, 1700]]);
+		expect(timeline.segments.map((segment) => [segment.start, segment.end])).toEqual([
+			[0, 240],
+			[240, 1700],
+		]);
+		expect(timeline.recvs.map((recv) => [recv.start, recv.end])).toEqual([
+			[0, 1000],
+			[1000, 1700],
+		]);
 	});
 
 	test("puts the sender's writes on the reader's clock: times are since the request was sent", () => {
@@ -73,8 +83,7 @@ describe('wireTimeline on hand-made downloads', () => {
 
 /** Every byte each side has accounted for by links, and no recv returning before the segment it took was written. */
 function expectConsistent(timeline: WireTimeline, total: number): void {
-	const linkedBytes = (key: 'segment' | 'recv', index: number): number =>
-		timeline.links.filter((link) => link[key] === index).reduce((sum, link) => sum + link.bytes, 0);
+	const linkedBytes = (key: 'segment' | 'recv', index: number): number => timeline.links.filter((link) => link[key] === index).reduce((sum, link) => sum + link.bytes, 0);
 	expect(timeline.segments.reduce((sum, segment) => sum + segment.bytes, 0)).toBe(total);
 	expect(timeline.recvs.at(-1)?.end).toBe(total);
 	for (const segment of timeline.segments) expect(linkedBytes('segment', segment.index), `segment ${segment.index}`).toBe(segment.bytes);
@@ -93,7 +102,10 @@ describe('wireTimeline and wireTimelineChart on real downloads from the replica'
 	test('link every byte the replica wrote to the recv that took it, in time order, and draw both runs', async () => {
 		const replica = await useReplica({link: 'book-run-2'});
 		const runs: Array<{label: string; log: ConnectionLog; retrieved: Retrieved}> = [];
-		for (const [label, delayMs] of [['without sleep', 0], ['sleeping 250 ms after each recv', 250]] as const) {
+		for (const [label, delayMs] of [
+			['without sleep', 0],
+			['sleeping 250 ms after each recv', 250],
+		] as const) {
 			const retrieved = await retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, recvSize: 5120, delayMs});
 			await replica.idle();
 			runs.push({label, log: replica.connections.at(-1)!, retrieved});

@@ -75,7 +75,7 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 		if (folder) await rm(folder, {recursive: true, force: true});
 	});
 
-	test('every learner logs in at the same moment, runs notebook 2, and sees the first run\'s 46 reads and the picture', async () => {
+	test("every learner logs in at the same moment, runs notebook 2, and sees the first run's 46 reads and the picture", async () => {
 		const results = await Promise.all(
 			classroom.learners.map(async (learner) => {
 				const run = await notebook2As(browser, classroom.url, learner, classroom.password);
@@ -114,7 +114,7 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 	/** The folders the learners' kernels had their sockets in, for the check that stopping removes them. */
 	const socketFolders: string[] = [];
 
-	test.runIf(process.getuid?.() === 0)('each learner\'s kernel listens on no TCP port, only on Unix sockets in a folder that learner alone can enter', () => {
+	test.runIf(process.getuid?.() === 0)("each learner's kernel listens on no TCP port, only on Unix sockets in a folder that learner alone can enter", () => {
 		for (const learner of classroom.learners) {
 			const kernels = spawnSync('pgrep', ['-u', learner, '-f', KERNEL_COMMAND], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean).map(Number);
 			expect(kernels.length, learner).toBeGreaterThan(0);
@@ -130,7 +130,7 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 		}
 	});
 
-	test.runIf(process.getuid?.() === 0)('each learner\'s server and kernels run under limits of their own, and cannot read the solutions or the hub\'s database', () => {
+	test.runIf(process.getuid?.() === 0)("each learner's server and kernels run under limits of their own, and cannot read the solutions or the hub's database", () => {
 		expect(statSync(path.join(folder, 'jupyterhub.sqlite')).mode & 0o777).toBe(0o600);
 		for (const learner of classroom.learners) {
 			const kernels = spawnSync('pgrep', ['-u', learner, '-f', KERNEL_COMMAND], {encoding: 'utf8'}).stdout.split('\n').filter(Boolean);
@@ -147,7 +147,7 @@ describe.skipIf(missing.length > 0)(`a classroom of ${LEARNERS} learners on one 
 		}
 	});
 
-	test.runIf(process.getuid?.() === 0)('stopping the hub stops every learner\'s server and kernels, with nothing left to kill', async () => {
+	test.runIf(process.getuid?.() === 0)("stopping the hub stops every learner's server and kernels, with nothing left to kill", async () => {
 		const {leftByHub} = await classroom.stop();
 		expect(leftByHub).toEqual([]);
 		expect(socketFolders.filter((folder) => existsSync(folder))).toEqual([]);
@@ -213,7 +213,7 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classro
 				if (command.exitCode !== null) throw new Error(`npm run classroom exited with ${command.exitCode}: ${printed()}`);
 				return ready.exec(printed());
 			},
-			{timeoutMs: 60_000, intervalMs: 100, what: 'the classroom\'s ready lines'},
+			{timeoutMs: 60_000, intervalMs: 100, what: "the classroom's ready lines"},
 		);
 
 		const runs = await Promise.all(learners!.split(', ').map((learner) => notebook2As(browser, url!, learner, password!)));
@@ -229,7 +229,7 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)('npm run classro
 		expect(await exited).toBe(0);
 		// The learners' kernels get their shutdown from their servers as the hub stops; give them a moment to end.
 		const left = (): string => spawnSync('ps', ['-o', 'pid=,args=', '-u', String(NOBODY)], {encoding: 'utf8'}).stdout.trim();
-		await waitUntil(() => left() === '', {timeoutMs: 10_000, what: 'no process of the classroom\'s user'}).catch(() => undefined);
+		await waitUntil(() => left() === '', {timeoutMs: 10_000, what: "no process of the classroom's user"}).catch(() => undefined);
 		expect(left()).toBe('');
 	}, 300_000);
 

@@ -109,7 +109,13 @@ const homeMount = valueAt(values, 'singleuser.storage.homeMountPath');
 
 describe('the Dockerfile reader', () => {
 	test.each([
-		['FROM a AS b\nRUN x', [{keyword: 'FROM', args: 'a AS b'}, {keyword: 'RUN', args: 'x'}]],
+		[
+			'FROM a AS b\nRUN x',
+			[
+				{keyword: 'FROM', args: 'a AS b'},
+				{keyword: 'RUN', args: 'x'},
+			],
+		],
 		['run a \\\n\t&& b \\\n# note\n\t&& c\n', [{keyword: 'RUN', args: 'a && b && c'}]],
 		['# only a comment\n\nCOPY . /srv/x', [{keyword: 'COPY', args: '. /srv/x'}]],
 	])('reads %j as its instructions', (text, expected) => {
@@ -369,9 +375,7 @@ describe.skipIf(!RUN_BUILD)('build-steps.sh, run for real on a copy of the proje
 				{cwd: notebooks, env: plainEnv(learnerHome, {JUPYTER_PATH: data}), timeoutMs: 300_000},
 			);
 			expect(executed.code, executed.output).toBe(0);
-			const cells = (JSON.parse(await readFile(path.join(notebooks, 'executed.ipynb'), 'utf8')) as {cells: ICodeCell[]}).cells.filter(
-				(cell) => cell.cell_type === 'code',
-			);
+			const cells = (JSON.parse(await readFile(path.join(notebooks, 'executed.ipynb'), 'utf8')) as {cells: ICodeCell[]}).cells.filter((cell) => cell.cell_type === 'code');
 			expect(unexpectedErrorOutputs(cells)).toEqual([]);
 			const stdout = cells
 				.flatMap((cell) => cell.outputs)

@@ -1,25 +1,8 @@
 import {createHash} from 'node:crypto';
 import {describe, expect, test} from 'vitest';
-import {
-	ConnectError,
-	EmptyResponseError,
-	HeaderTooLargeError,
-	ResponseTooLargeError,
-	retrieve,
-	splitResponse,
-	TimeoutError,
-} from '../../lib/index';
+import {ConnectError, EmptyResponseError, HeaderTooLargeError, ResponseTooLargeError, retrieve, splitResponse, TimeoutError} from '../../lib/index';
 import {DEFAULT_MAX_HEADER_BYTES} from '../../lib/client/retrieve';
-import {
-	CHAPTER_REQUEST,
-	chapterResponse,
-	patternBytes,
-	RUN_1_HEADER,
-	RUN_1_SIZES,
-	RUN_2_HEADER,
-	RUN_2_SIZES,
-	runningCounts,
-} from '../helpers/chapter';
+import {CHAPTER_REQUEST, chapterResponse, patternBytes, RUN_1_HEADER, RUN_1_SIZES, RUN_2_HEADER, RUN_2_SIZES, runningCounts} from '../helpers/chapter';
 import {startEndlessHeaderServer} from '../helpers/endless-header-server';
 import {rejectionOf} from '../helpers/rejection';
 import {useReplica} from '../helpers/replica';
@@ -156,15 +139,7 @@ describe('retrieve', () => {
 		await expect(retrieve({host: server.host, port: server.port, request: 'x'})).rejects.toThrow(ConnectError);
 	});
 
-	test.each([
-		{recvSize: 0},
-		{recvSize: -5},
-		{recvSize: 5120.5},
-		{delayMs: -1},
-		{delayMs: Number.NaN},
-		{delayMs: 2 ** 31},
-		{maxBytes: 0},
-	])('rejects %o with a RangeError before connecting', async (bad) => {
+	test.each([{recvSize: 0}, {recvSize: -5}, {recvSize: 5120.5}, {delayMs: -1}, {delayMs: Number.NaN}, {delayMs: 2 ** 31}, {maxBytes: 0}])('rejects %o with a RangeError before connecting', async (bad) => {
 		await expect(retrieve({host: '127.0.0.1', port: 9, request: 'x', ...bad})).rejects.toThrow(RangeError);
 	});
 
@@ -177,7 +152,7 @@ describe('retrieve', () => {
 
 describe('the header block limit (maxHeaderBytes)', () => {
 	test.each([
-		{what: 'the default limit and the chapter\'s recv(5120)', request: CHAPTER_REQUEST, maxHeaderBytes: undefined, recvSize: 5120},
+		{what: "the default limit and the chapter's recv(5120)", request: CHAPTER_REQUEST, maxHeaderBytes: undefined, recvSize: 5120},
 		{what: 'a limit of 1000 and recv(100)', request: CHAPTER_REQUEST, maxHeaderBytes: 1000, recvSize: 100},
 		{what: 'the answer to HEAD, which has a header block too', request: 'HEAD /cover3.jpg HTTP/1.0\r\n\r\n', maxHeaderBytes: 1000, recvSize: 5120},
 	])('stops a header that never ends within one recv past the limit, with $what', async ({request, maxHeaderBytes, recvSize}) => {

@@ -1,15 +1,6 @@
 import * as net from 'node:net';
 import {describe, expect, onTestFinished, test} from 'vitest';
-import {
-	ConnectError,
-	ConnectionLostError,
-	EMPTY_RECVS_BEFORE_ERROR,
-	HostNotFoundError,
-	RecvAfterEndError,
-	Socket,
-	SocketClosedError,
-	TimeoutError,
-} from '../../lib/index';
+import {ConnectError, ConnectionLostError, EMPTY_RECVS_BEFORE_ERROR, HostNotFoundError, RecvAfterEndError, Socket, SocketClosedError, TimeoutError} from '../../lib/index';
 import {socketQueues} from '../../lib/client/socket-queues';
 import {waitUntil} from '../../scripts/support/wait-until.js';
 import {patternBytes} from '../helpers/chapter';
@@ -45,11 +36,7 @@ async function closedPort(): Promise<number> {
 
 describe('recv', () => {
 	test('returns each burst as soon as it arrives, without waiting to fill maxBytes', async () => {
-		const server = await startBurstServer([
-			{bytes: patternBytes(100)},
-			{bytes: patternBytes(2000), gapMs: 30},
-			{bytes: patternBytes(50), gapMs: 30},
-		]);
+		const server = await startBurstServer([{bytes: patternBytes(100)}, {bytes: patternBytes(2000), gapMs: 30}, {bytes: patternBytes(50), gapMs: 30}]);
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
 		const pieces = await recvAll(socket, 5120);
@@ -69,11 +56,7 @@ describe('recv', () => {
 
 	test('joins bytes that arrived separately while nobody was reading, up to maxBytes', async () => {
 		const sent = patternBytes(300);
-		const server = await startBurstServer([
-			{bytes: sent.subarray(0, 100)},
-			{bytes: sent.subarray(100, 200), gapMs: 10},
-			{bytes: sent.subarray(200), gapMs: 10},
-		]);
+		const server = await startBurstServer([{bytes: sent.subarray(0, 100)}, {bytes: sent.subarray(100, 200), gapMs: 10}, {bytes: sent.subarray(200), gapMs: 10}]);
 		const socket = await connectTo(server);
 		await socket.sendall('hi');
 		await bytesWaitingInKernel(socket, server.port, sent.length);
@@ -195,10 +178,13 @@ describe('sendall', () => {
 		await socket.sendall('GET /café\r\n');
 		await socket.sendall(new Uint8Array([0, 255, 10]));
 		const expected = Buffer.concat([Buffer.from('GET /café\r\n', 'utf8'), Buffer.from([0, 255, 10])]);
-		const received = await waitUntil(() => {
-			const bytes = Buffer.concat(server.requests);
-			return bytes.length >= expected.length && bytes;
-		}, {timeoutMs: 5000, what: `${expected.length} bytes at the server`});
+		const received = await waitUntil(
+			() => {
+				const bytes = Buffer.concat(server.requests);
+				return bytes.length >= expected.length && bytes;
+			},
+			{timeoutMs: 5000, what: `${expected.length} bytes at the server`},
+		);
 		expect(received.equals(expected)).toBe(true);
 	});
 });
@@ -214,10 +200,13 @@ describe('flow control', () => {
 		let written = 0;
 		while (sender!.write(chunk)) written += chunk.length;
 		written += chunk.length;
-		const queues = await waitUntil(() => {
-			const now = socketQueues(socket.localPort!, server.port);
-			return now && now.receiveQueue > 0 ? now : undefined;
-		}, {timeoutMs: 5000, what: 'bytes in the receive queue'});
+		const queues = await waitUntil(
+			() => {
+				const now = socketQueues(socket.localPort!, server.port);
+				return now && now.receiveQueue > 0 ? now : undefined;
+			},
+			{timeoutMs: 5000, what: 'bytes in the receive queue'},
+		);
 		expect(sender!.writableLength).toBeGreaterThan(0);
 		expect(queues.receiveQueue).toBeGreaterThan(64 * 1024);
 		// Reading it all back shows nothing was lost while it waited.

@@ -20,7 +20,10 @@ const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
 const TOKEN_CHARACTERS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** Any latin1 character but CR and LF, which end a line. */
-const lineCharacter = fc.integer({min: 0, max: 255}).filter((code) => code !== 0x0a && code !== 0x0d).map((code) => String.fromCharCode(code));
+const lineCharacter = fc
+	.integer({min: 0, max: 255})
+	.filter((code) => code !== 0x0a && code !== 0x0d)
+	.map((code) => String.fromCharCode(code));
 const token = fc.string({unit: fc.constantFrom(...TOKEN_CHARACTERS), minLength: 1, maxLength: 12});
 /** Some names from a small set, so that fields are repeated, in different cases. */
 const fieldName = fc.oneof(token, fc.constantFrom('Set-Cookie', 'set-cookie', 'SET-COOKIE', 'X-Repeated', 'x-repeated')).filter((name) => name.toLowerCase() !== 'content-length');
@@ -32,9 +35,7 @@ const statusLine = fc.record({
 	reason: fc.option(fc.string({unit: lineCharacter, maxLength: 20}), {nil: undefined}),
 });
 /** Random bytes with blank lines and line ends among them. */
-const body = fc
-	.array(fc.oneof(fc.uint8Array({maxLength: 40}), fc.constantFrom(BLANK_LINE, Buffer.from(CRLF), Buffer.from('\n\n'))), {maxLength: 6})
-	.map((pieces) => Buffer.concat(pieces));
+const body = fc.array(fc.oneof(fc.uint8Array({maxLength: 40}), fc.constantFrom(BLANK_LINE, Buffer.from(CRLF), Buffer.from('\n\n'))), {maxLength: 6}).map((pieces) => Buffer.concat(pieces));
 
 /** What the parser does to a value: the spaces and tabs at either end go, nothing else. */
 function trimSpacesAndTabs(text: string): string {
@@ -49,8 +50,7 @@ function trimSpacesAndTabs(text: string): string {
 const nearlyAnything = fc.string({unit: fc.oneof(lineCharacter, fc.constantFrom(' ', '\t', ',', '1', '2', '\u00a0', ':')), maxLength: 12});
 /** Text with a bare CR or LF in it, which no line may hold. */
 const withBareLineEnd = fc.tuple(nearlyAnything, fc.constantFrom('\r', '\n'), nearlyAnything).map((parts) => parts.join(''));
-const sometimes = <T>(usual: fc.Arbitrary<T>, unusual: fc.Arbitrary<T>): fc.Arbitrary<T> =>
-	fc.oneof({weight: 9, arbitrary: usual}, {weight: 1, arbitrary: unusual});
+const sometimes = <T>(usual: fc.Arbitrary<T>, unusual: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.oneof({weight: 9, arbitrary: usual}, {weight: 1, arbitrary: unusual});
 /** A header line as a server might get it right or wrong: a name (or not), a colon (or not), a value; or a fold. */
 const lineOfAHeader = sometimes(
 	fc
@@ -60,7 +60,11 @@ const lineOfAHeader = sometimes(
 			nearlyAnything,
 		)
 		.map(([name, colon, value]) => name + colon + value),
-	fc.oneof(fc.tuple(fc.constantFrom(' ', '\t'), nearlyAnything).map(([fold, value]) => fold + value), nearlyAnything, withBareLineEnd),
+	fc.oneof(
+		fc.tuple(fc.constantFrom(' ', '\t'), nearlyAnything).map(([fold, value]) => fold + value),
+		nearlyAnything,
+		withBareLineEnd,
+	),
 );
 /** Bytes shaped like a response often enough to reach every branch: status lines, field lines, folds, CRs, LFs. */
 const responseLikeBytes = fc
@@ -120,7 +124,10 @@ describe('splitResponse, for any response', () => {
 
 	test('refuses bytes without a blank line with MalformedResponseError, at their end', () => {
 		const lineEndsOften = fc.oneof({weight: 3, arbitrary: fc.integer({min: 0, max: 255})}, {weight: 2, arbitrary: fc.constantFrom(0x0d, 0x0a)});
-		const withoutBlankLine = fc.array(lineEndsOften, {maxLength: 60}).map((codes) => Buffer.from(codes)).filter((bytes) => bytes.indexOf(BLANK_LINE) < 0);
+		const withoutBlankLine = fc
+			.array(lineEndsOften, {maxLength: 60})
+			.map((codes) => Buffer.from(codes))
+			.filter((bytes) => bytes.indexOf(BLANK_LINE) < 0);
 		fc.assert(
 			fc.property(withoutBlankLine, (bytes) => {
 				let error: unknown;
@@ -138,17 +145,23 @@ describe('splitResponse, for any response', () => {
 
 	test('never throws anything but MalformedResponseError, and when it answers, splits at the first blank line', () => {
 		fc.assert(
-			fc.property(fc.oneof(responseLikeBytes, fc.uint8Array({maxLength: 80}).map((bytes) => Buffer.from(bytes))), (bytes) => {
-				let split: SplitResponse;
-				try {
-					split = splitResponse(bytes);
-				} catch (error) {
-					expect(error).toBeInstanceOf(MalformedResponseError);
-					return;
-				}
-				expect(split.headerLength).toBe(bytes.indexOf(BLANK_LINE));
-				expect(split.body.equals(bytes.subarray(split.headerLength + 4))).toBe(true);
-			}),
+			fc.property(
+				fc.oneof(
+					responseLikeBytes,
+					fc.uint8Array({maxLength: 80}).map((bytes) => Buffer.from(bytes)),
+				),
+				(bytes) => {
+					let split: SplitResponse;
+					try {
+						split = splitResponse(bytes);
+					} catch (error) {
+						expect(error).toBeInstanceOf(MalformedResponseError);
+						return;
+					}
+					expect(split.headerLength).toBe(bytes.indexOf(BLANK_LINE));
+					expect(split.body.equals(bytes.subarray(split.headerLength + 4))).toBe(true);
+				},
+			),
 			{seed: SEED, numRuns: RUNS},
 		);
 	});

@@ -94,12 +94,7 @@ describe.skipIf(!ssWorks)('tcpInfo on a loopback connection', () => {
 		const server = await startTcpServer((socket) => void socket.pause());
 		const client = await rawClient(server);
 		client.write(new Uint8Array(8 * 1024 * 1024));
-		const sender = await infoWhen(
-			client.localPort!,
-			server.port,
-			(info) => info.sendWindow === 0 && info.receiveWindowLimited !== undefined,
-			'the window to close on the sender',
-		);
+		const sender = await infoWhen(client.localPort!, server.port, (info) => info.sendWindow === 0 && info.receiveWindowLimited !== undefined, 'the window to close on the sender');
 		expect(sender.sendQueue).toBeGreaterThan(0);
 		expect(sender.receiveWindowLimited!.ms).toBeGreaterThan(0);
 		expect(sender.receiveWindowLimited!.percent).toBeGreaterThan(0);
@@ -181,7 +176,23 @@ describe('parseTcpInfo', () => {
 			'a sender held back by the window, snd_wnd left out as 0',
 			SENDER,
 			true,
-			{localPort: 46786, remotePort: 38151, receiveQueue: 0, sendQueue: 3723910, mss: 47616, advertisedMss: 65483, receiveMss: 536, pathMtu: 65535, receiveBuffer: 131072, sendBuffer: 4194304, sendWindow: 0, receiveSpace: 65495, receiveWindowLimited: {ms: 1532, percent: 100}, sendBufferLimited: undefined, congestionControl: 'bbr'},
+			{
+				localPort: 46786,
+				remotePort: 38151,
+				receiveQueue: 0,
+				sendQueue: 3723910,
+				mss: 47616,
+				advertisedMss: 65483,
+				receiveMss: 536,
+				pathMtu: 65535,
+				receiveBuffer: 131072,
+				sendBuffer: 4194304,
+				sendWindow: 0,
+				receiveSpace: 65495,
+				receiveWindowLimited: {ms: 1532, percent: 100},
+				sendBufferLimited: undefined,
+				congestionControl: 'bbr',
+			},
 		],
 		['the same from an ss that never shows snd_wnd', SENDER, false, {sendWindow: undefined}],
 		[

@@ -83,7 +83,12 @@ function pathExists(repoPath: string): boolean {
 	const rest = segments.slice(firstWild).join('/');
 	const source = rest
 		.split('**/')
-		.map((part) => part.split('*').map((literal) => literal.replace(/[.+?^()|[\]\\]/g, '\\$&')).join('[^/]*'))
+		.map((part) =>
+			part
+				.split('*')
+				.map((literal) => literal.replace(/[.+?^()|[\]\\]/g, '\\$&'))
+				.join('[^/]*'),
+		)
 		.join('(?:[^/]+/)*');
 	const pattern = new RegExp(`^${source}$`);
 	return existsSync(folder) && readdirSync(folder, {recursive: true, encoding: 'utf8'}).some((name) => pattern.test(name.split(path.sep).join('/')));
@@ -177,6 +182,12 @@ describe.each(DOCS)('%s', (doc) => {
 });
 
 test('every doc is linked from another, so that a reader starting at README.md can reach it', () => {
-	const reached = new Set(DOCS.flatMap((doc) => markdownReferences(read(doc)).links.filter((target) => !/^[a-z][a-z+.-]*:/i.test(target) && !target.startsWith('#')).map((target) => path.posix.normalize(path.posix.join(path.posix.dirname(doc), target.split('#')[0]!)))));
+	const reached = new Set(
+		DOCS.flatMap((doc) =>
+			markdownReferences(read(doc))
+				.links.filter((target) => !/^[a-z][a-z+.-]*:/i.test(target) && !target.startsWith('#'))
+				.map((target) => path.posix.normalize(path.posix.join(path.posix.dirname(doc), target.split('#')[0]!))),
+		),
+	);
 	expect(DOCS.filter((doc) => doc !== 'README.md' && !reached.has(doc))).toEqual([]);
 });

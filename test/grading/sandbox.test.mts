@@ -64,7 +64,10 @@ async function inSandbox(script: string, options: {env?: Record<string, string>;
 describe.runIf(AS_ROOT)('the grading sandbox', () => {
 	test('runs as a user no account has, as the first process of its own PID namespace, with an environment of its own', async () => {
 		process.env['PR4E_TEST_SECRET'] = 'canary-in-the-grader';
-		const run = await inSandbox(`console.log(JSON.stringify({uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), pid: process.pid, env: process.env, pids: require('fs').readdirSync('/proc').filter((e) => /^\\d+$/.test(e))}))`, {env: {TSLAB_TYPES: 'node'}});
+		const run = await inSandbox(
+			`console.log(JSON.stringify({uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), pid: process.pid, env: process.env, pids: require('fs').readdirSync('/proc').filter((e) => /^\\d+$/.test(e))}))`,
+			{env: {TSLAB_TYPES: 'node'}},
+		);
 		delete process.env['PR4E_TEST_SECRET'];
 		const seen = JSON.parse(run.stdout) as {uid: number; gid: number; groups: number[]; pid: number; env: Record<string, string>; pids: string[]};
 		expect(seen.uid).toBe(run.sandbox.kernelUser.uid);
@@ -80,7 +83,7 @@ describe.runIf(AS_ROOT)('the grading sandbox', () => {
 		expect(run.leftovers).toEqual([]);
 	});
 
-	test('sees the system\'s programs and the project\'s parts read-only, and writes only its own folder', async () => {
+	test("sees the system's programs and the project's parts read-only, and writes only its own folder", async () => {
 		const run = await inSandbox(`
 			const fs = require('fs');
 			const tryWrite = (file) => { try { fs.writeFileSync(file, 'x'); return 'written'; } catch (error) { return error.code; } };
@@ -107,8 +110,8 @@ describe.runIf(AS_ROOT)('the grading sandbox', () => {
 		expect(await stat('/dev/shm/left-behind').catch(() => 'gone')).toBe('gone');
 	});
 
-	test('reaches the judge on its own loopback, and nothing on the machine\'s', async () => {
-		const outside = net.createServer((socket) => socket.end('the grader\'s machine\n'));
+	test("reaches the judge on its own loopback, and nothing on the machine's", async () => {
+		const outside = net.createServer((socket) => socket.end("the grader's machine\n"));
 		await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
 		const outsidePort = (outside.address() as net.AddressInfo).port;
 		const reached: string[] = [];
@@ -193,7 +196,11 @@ describe.runIf(AS_ROOT)('the grading sandbox', () => {
 		expect(await stat(run.sandbox.folder).catch(() => 'gone')).toBe('gone');
 		expect(processesOf([run.sandbox.kernelUser.uid, run.sandbox.judgeUser.uid])).toEqual([]);
 		const name = run.sandbox.name;
-		const named = (folder: string): Promise<string[]> => readdir(folder).then((names) => names.filter((entry) => entry === name), () => []);
+		const named = (folder: string): Promise<string[]> =>
+			readdir(folder).then(
+				(names) => names.filter((entry) => entry === name),
+				() => [],
+			);
 		expect(await named('/run/netns')).toEqual([]);
 		expect(await named('/sys/fs/cgroup/memory/pr4e-grading')).toEqual([]);
 		expect(await named('/sys/fs/cgroup/pids/pr4e-grading')).toEqual([]);
@@ -239,7 +246,11 @@ describe.runIf(AS_ROOT)('npm run grade, stopped while a submission runs in its s
 		for (const cell of notebook.cells) if (cell.metadata.tags?.includes('exercise-1')) cell.source = 'while (true) {}';
 		await writeFile(path.join(scratch, 'hangs.ipynb'), JSON.stringify(notebook));
 		const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-		const grader = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), path.join(scratch, 'hangs.ipynb'), '--out', path.join(scratch, 'out')], {env: {...process.env, TMPDIR: temporary}, detached: true, stdio: 'ignore'});
+		const grader = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', 'grade.mts'), path.join(scratch, 'hangs.ipynb'), '--out', path.join(scratch, 'out')], {
+			env: {...process.env, TMPDIR: temporary},
+			detached: true,
+			stdio: 'ignore',
+		});
 		onTestFinished(() => {
 			if (grader.exitCode === null) process.kill(-grader.pid!, 'SIGKILL');
 		});
@@ -256,7 +267,13 @@ describe.runIf(AS_ROOT)('npm run grade, stopped while a submission runs in its s
 		};
 		// The kernel's bubblewrap: the one process that stays (sh and nsenter before it exec on).
 		const sandboxNames = (): string[] | false => {
-			const names = [...new Set(processesNaming(scratch).filter((pid) => commandLine(pid).split(' ')[0]?.endsWith('/bwrap')).flatMap((pid) => cgroupNameOf(pid) ?? []))];
+			const names = [
+				...new Set(
+					processesNaming(scratch)
+						.filter((pid) => commandLine(pid).split(' ')[0]?.endsWith('/bwrap'))
+						.flatMap((pid) => cgroupNameOf(pid) ?? []),
+				),
+			];
 			return names.length > 0 && names;
 		};
 		const names = await waitUntil(sandboxNames, {timeoutMs: 30_000, what: 'the submission running in its sandbox'});
@@ -266,7 +283,12 @@ describe.runIf(AS_ROOT)('npm run grade, stopped while a submission runs in its s
 
 	/** What of the run is still on the machine: its folders, namespaces, cgroups and processes. */
 	function leftOf(scratch: string, temporary: string, names: readonly string[]): string[] {
-		const named = (folder: string): string[] => (existsSync(folder) ? readdirSync(folder).filter((entry) => names.includes(entry)).map((entry) => path.join(folder, entry)) : []);
+		const named = (folder: string): string[] =>
+			existsSync(folder)
+				? readdirSync(folder)
+						.filter((entry) => names.includes(entry))
+						.map((entry) => path.join(folder, entry))
+				: [];
 		return [
 			...readdirSync(temporary).filter((entry) => /^(pr4e-grading|lesson-kernel)-/.test(entry)),
 			...named('/run/netns'),
@@ -285,7 +307,7 @@ describe.runIf(AS_ROOT)('npm run grade, stopped while a submission runs in its s
 		expect(leftOf(scratch, temporary, names)).toEqual([]);
 	});
 
-	test('killed outright, its guardian removes the run\'s sandbox for it', async () => {
+	test("killed outright, its guardian removes the run's sandbox for it", async () => {
 		const {grader, scratch, temporary, names} = await graderBusyInASandbox();
 		// The grader itself (the node process tsx started), with no chance to clean up.
 		const graders = readFileSync(`/proc/${grader.pid}/task/${grader.pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);

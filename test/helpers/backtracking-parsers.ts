@@ -57,7 +57,16 @@ function parseFieldLines(lines: string[]): HeaderField[] {
 		}
 		offset += line.length + 2;
 	}
-	return fields.map(({name, parts}) => ({name, value: parts.length === 1 ? parts[0]! : parts.filter((part) => part !== '').join(' ').trim()}));
+	return fields.map(({name, parts}) => ({
+		name,
+		value:
+			parts.length === 1
+				? parts[0]!
+				: parts
+						.filter((part) => part !== '')
+						.join(' ')
+						.trim(),
+	}));
 }
 
 function parseContentLength(headers: HeaderFields, headerText: string): number | null {

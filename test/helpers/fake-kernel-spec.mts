@@ -21,5 +21,8 @@ export function fakeKernelSpec(cells: Readonly<Record<string, FakeCell>>, record
 /** The execute_requests a fake kernel recorded in `recordFile`, in order. */
 export async function recordedExecutes(recordFile: string): Promise<ReceivedExecute[]> {
 	const text = await readFile(recordFile, 'utf8').catch(() => '');
-	return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ReceivedExecute);
+	return text
+		.split('\n')
+		.filter(Boolean)
+		.map((line) => JSON.parse(line) as ReceivedExecute);
 }

@@ -13,12 +13,7 @@ function headerBlock(header: string): string {
 	return ['Header length 240', ...header.split('\r\n')].join('\n');
 }
 
-const ROMEO = [
-	'But soft what light through yonder window breaks',
-	'It is the east and Juliet is the sun',
-	'Arise fair sun and kill the envious moon',
-	'Who is already sick and pale with grief',
-].join('\n');
+const ROMEO = ['But soft what light through yonder window breaks', 'It is the east and Juliet is the sun', 'Arise fair sun and kill the envious moon', 'Who is already sick and pale with grief'].join('\n');
 
 export interface LessonExpectation {
 	/** Text that must appear, in this order, in the notebook's stdout. */

@@ -23,7 +23,10 @@ const markdown = new MarkdownIt();
  * numbers, connector punctuation (`_`), hyphens and spaces removed, then each space made a hyphen.
  */
 export function githubSlug(headingText: string): string {
-	return headingText.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '').replace(/ /g, '-');
+	return headingText
+		.toLowerCase()
+		.replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+		.replace(/ /g, '-');
 }
 
 /** The anchors of headings in order: a repeated slug gets `-1`, `-2`, ... as github-slugger numbers it. */

@@ -99,10 +99,10 @@ class TcpKernel {
 	/** The reply to `msgId` and its iopub messages, once it went idle. */
 	async answerTo(msgId: string): Promise<{reply: JupyterMessage; iopub: JupyterMessage[]}> {
 		const iopub = (): JupyterMessage[] => this.iopub.filter((message) => message.parent_header.msg_id === msgId);
-		const reply = await waitUntil(
-			() => iopub().some((message) => message.content['execution_state'] === 'idle') && this.replies.find((message) => message.parent_header.msg_id === msgId),
-			{timeoutMs: 30_000, what: `the kernel's answer to ${msgId}\n${this.#log}`},
-		);
+		const reply = await waitUntil(() => iopub().some((message) => message.content['execution_state'] === 'idle') && this.replies.find((message) => message.parent_header.msg_id === msgId), {
+			timeoutMs: 30_000,
+			what: `the kernel's answer to ${msgId}\n${this.#log}`,
+		});
 		return {reply, iopub: iopub()};
 	}
 

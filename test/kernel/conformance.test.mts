@@ -28,23 +28,27 @@ describe("Jupyter's kernel conformance suite", () => {
 		expect.fail('REQUIRE_JUPYTER=1 but jupyter_kernel_test is not installed: apt-get install python3-jupyter-kernel-test');
 	});
 
-	test.skipIf(!HAVE_SUITE)('passes every test for the project kernel', async () => {
-		await installKernelSpec(PROJECT_JUPYTER_PATH);
-		const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-conformance-'));
-		onTestFinished(() => rm(scratch, {recursive: true, force: true}));
-		// In notebooks/, as Jupyter starts the kernel for the lesson, so that `import "tslab"` resolves.
-		const result = spawnSync(PYTHON, [SUITE, '-v'], {
-			cwd: path.join(PROJECT_ROOT, 'notebooks'),
-			encoding: 'utf8',
-			env: {...projectJupyterEnv(scratch), PYDEVD_DISABLE_FILE_VALIDATION: '1'},
-			timeout: 240_000,
-		});
-		const report = result.stderr;
-		expect(result.status, report).toBe(0);
-		// Every test the suite has ran and passed; only the pager (IPython's `?`, which tslab has no use for) is skipped.
-		for (const name of ['kernel_info', 'execute_stdout', 'execute_stderr', 'execute_result', 'error', 'display_data', 'clear_output', 'history', 'completion', 'inspect', 'is_complete']) {
-			expect(report).toMatch(new RegExp(`test_${name} \\(.*\\) \\.\\.\\. ok`));
-		}
-		expect(report).toMatch(/Ran 12 tests/);
-	}, 300_000);
+	test.skipIf(!HAVE_SUITE)(
+		'passes every test for the project kernel',
+		async () => {
+			await installKernelSpec(PROJECT_JUPYTER_PATH);
+			const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-conformance-'));
+			onTestFinished(() => rm(scratch, {recursive: true, force: true}));
+			// In notebooks/, as Jupyter starts the kernel for the lesson, so that `import "tslab"` resolves.
+			const result = spawnSync(PYTHON, [SUITE, '-v'], {
+				cwd: path.join(PROJECT_ROOT, 'notebooks'),
+				encoding: 'utf8',
+				env: {...projectJupyterEnv(scratch), PYDEVD_DISABLE_FILE_VALIDATION: '1'},
+				timeout: 240_000,
+			});
+			const report = result.stderr;
+			expect(result.status, report).toBe(0);
+			// Every test the suite has ran and passed; only the pager (IPython's `?`, which tslab has no use for) is skipped.
+			for (const name of ['kernel_info', 'execute_stdout', 'execute_stderr', 'execute_result', 'error', 'display_data', 'clear_output', 'history', 'completion', 'inspect', 'is_complete']) {
+				expect(report).toMatch(new RegExp(`test_${name} \\(.*\\) \\.\\.\\. ok`));
+			}
+			expect(report).toMatch(/Ran 12 tests/);
+		},
+		300_000,
+	);
 });

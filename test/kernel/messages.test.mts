@@ -44,7 +44,7 @@ function only(result: Run, type: string): Record<string, unknown> {
 }
 
 describe("the project kernel's messages", () => {
-	test('a shorthand property names the earlier cell\'s variable, in an object and in a destructuring', async () => {
+	test("a shorthand property names the earlier cell's variable, in an object and in a destructuring", async () => {
 		expect((await run("const host = '127.0.0.1'; const port = 8080; let request = 'GET / HTTP/1.0';")).status).toBe('ok');
 		const made = await run('({host, port, request})');
 		expect(only(made, 'execute_result')['data']).toEqual({'text/plain': "{ host: '127.0.0.1', port: 8080, request: 'GET / HTTP/1.0' }"});
@@ -106,10 +106,10 @@ describe("the project kernel's messages", () => {
 		const cleared = await run("import * as tslab from 'tslab';\nconsole.log('old');\ntslab.clearOutput({wait: true});\nconsole.log('new');");
 		expect(cleared.messages.map((message) => message.header.msg_type)).toEqual(['stream', 'clear_output', 'stream']);
 		expect(only(cleared, 'clear_output')).toEqual({wait: true});
-		expect(only(await run("tslab.clearOutput();"), 'clear_output')).toEqual({wait: false});
+		expect(only(await run('tslab.clearOutput();'), 'clear_output')).toEqual({wait: false});
 	});
 
-	test('an error thrown after its cell ended is printed with the cell\'s line, not the compiled code\'s', async () => {
+	test("an error thrown after its cell ended is printed with the cell's line, not the compiled code's", async () => {
 		const later = await run("setTimeout(() => {\n    throw new RangeError('too late');\n}, 10);\nawait new Promise((resolve) => setTimeout(resolve, 200));");
 		const stderr = later.messages
 			.map((message) => message.content)

@@ -47,7 +47,11 @@ function numberOf(file: string): number {
 /** The rows of the table in patches/README.md: each names its patch file and the patches it builds on. */
 async function tableRows(): Promise<PatchRow[]> {
 	const lines = (await readFile(path.join(PATCHES, 'README.md'), 'utf8')).split('\n');
-	const cellsOf = (line: string): string[] => line.split('|').slice(1, -1).map((cell) => cell.trim());
+	const cellsOf = (line: string): string[] =>
+		line
+			.split('|')
+			.slice(1, -1)
+			.map((cell) => cell.trim());
 	const headerAt = lines.findIndex((line) => line.startsWith('| patch |'));
 	if (headerAt < 0) throw new Error('patches/README.md has no table whose first column is "patch"');
 	const buildsOnColumn = cellsOf(lines[headerAt]!).indexOf('builds on');
@@ -102,7 +106,12 @@ async function packageFiles(folder: string): Promise<Map<string, string>> {
 		const file = path.join(folder, name);
 		const info = await stat(file);
 		if (!info.isFile()) continue;
-		files.set(name, `${(info.mode & 0o777).toString(8)} ${createHash('sha256').update(await readFile(file)).digest('hex')}`);
+		files.set(
+			name,
+			`${(info.mode & 0o777).toString(8)} ${createHash('sha256')
+				.update(await readFile(file))
+				.digest('hex')}`,
+		);
 	}
 	return files;
 }
@@ -181,16 +190,20 @@ describe('the patches of tslab', () => {
 		expect(await packageFiles(path.join(root, 'node_modules', 'tslab'))).toEqual(await packageFiles(INSTALLED_TSLAB));
 	});
 
-	test('npm install applied every one of them, by patch-package\'s own record', async () => {
+	test("npm install applied every one of them, by patch-package's own record", async () => {
 		const state = JSON.parse(await readFile(path.join(INSTALLED_TSLAB, STATE_FILE), 'utf8')) as {
 			isRebasing: boolean;
 			patches: {patchFilename: string; didApply: boolean; patchContentHash: string}[];
 		};
-		const expected = await Promise.all(PATCH_FILES.map(async (file) => ({
-			patchFilename: file,
-			didApply: true,
-			patchContentHash: createHash('sha256').update(await readFile(path.join(PATCHES, file))).digest('hex'),
-		})));
+		const expected = await Promise.all(
+			PATCH_FILES.map(async (file) => ({
+				patchFilename: file,
+				didApply: true,
+				patchContentHash: createHash('sha256')
+					.update(await readFile(path.join(PATCHES, file)))
+					.digest('hex'),
+			})),
+		);
 		expect(state).toMatchObject({isRebasing: false, patches: expected});
 	});
 });

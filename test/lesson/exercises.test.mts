@@ -14,7 +14,6 @@ function withMistake(source: string, from: string, to: string): string {
 	return source.replace(from, to);
 }
 
-
 function expectPass(result: ExerciseResult): void {
 	expect(result.passed, result.lines.join('\n')).toBe(true);
 	expect(result.lines.every((line) => line.startsWith('✓'))).toBe(true);
@@ -79,7 +78,7 @@ const three = solutionSource(3);
 
 describe('exercise 3: only what follows the headers', () => {
 	test('passes the solution', async () => expectPass(await exercise3Result(compile('bodyAfterHeaders', one, three))));
-	test('fails skipping only 2 of the blank line\'s 4 bytes', async () => {
+	test("fails skipping only 2 of the blank line's 4 bytes", async () => {
 		expectFailSaying(await exercise3Result(compile('bodyAfterHeaders', one, withMistake(three, 'blankLine + 4', 'blankLine + 2'))), 'the blank line is "\\r\\n\\r\\n", 4 bytes; skip all 4');
 	});
 	test('fails skipping 2 bytes too many', async () => {
@@ -113,7 +112,7 @@ describe('exercise 4: the same with fetch()', () => {
 const five = solutionSource(5);
 
 describe('exercise 5: the sleep', () => {
-	test('passes the solution: the book\'s second run with the sleep, segments without', async () => expectPass(await exercise5Result(compile('recvSizes', five))));
+	test("passes the solution: the book's second run with the sleep, segments without", async () => expectPass(await exercise5Result(compile('recvSizes', five))));
 	test('fails sleeping before the first recv', async () => {
 		const mistake = withMistake(
 			withMistake(five, '        await sleep(delayMs);\n', ''),
@@ -123,7 +122,11 @@ describe('exercise 5: the sleep', () => {
 		expectFailSaying(await exercise5Result(compile('recvSizes', mistake)), 'Sleep after each recv, not before the first');
 	});
 	test('fails returning running totals', async () => {
-		const mistake = withMistake(withMistake(five, 'sizes.push(data.length);', 'total = total + data.length;\n        sizes.push(total);'), 'const sizes: number[] = [];', 'const sizes: number[] = [];\n    let total = 0;');
+		const mistake = withMistake(
+			withMistake(five, 'sizes.push(data.length);', 'total = total + data.length;\n        sizes.push(total);'),
+			'const sizes: number[] = [];',
+			'const sizes: number[] = [];\n    let total = 0;',
+		);
 		expectFailSaying(await exercise5Result(compile('recvSizes', mistake)), "return each recv's size, not the running total");
 	});
 	test('fails never sleeping', async () => {

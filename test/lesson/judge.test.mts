@@ -53,7 +53,7 @@ describe('the judge', () => {
 		expect([a.subarray(0, 2), a.subarray(-2)]).toEqual([chapter.subarray(0, 2), chapter.subarray(-2)]);
 	});
 
-	test('fails an answer from memory: the chapter\'s own files, which the notebook\'s checks would pass', async () => {
+	test("fails an answer from memory: the chapter's own files, which the notebook's checks would pass", async () => {
 		const fromMemory = async (url: string): Promise<Buffer> => readDataFile(url.endsWith('/romeo.txt') ? 'romeo.txt' : 'cover3.jpg');
 		const result = await judgedResult(address, 3, fromMemory);
 		expect(result.passed).toBe(false);
@@ -96,12 +96,15 @@ describe('exercise 5, judged on a busy machine', () => {
 	const total = 70301;
 	const served = {response: Buffer.alloc(total), body: Buffer.alloc(total - 240), requestLines: ['GET /cover3.jpg HTTP/1.0']};
 	const judged = (sleeping: number[], eager: number[]): ExerciseResult =>
-		judgeExercise(5, EXERCISE_PLANS[5].calls.map((call, index) => ({call, url: 'http://127.0.0.1:1/cover3.jpg', served, observation: {kind: 'value', value: index === 0 ? sleeping : eager}})));
+		judgeExercise(
+			5,
+			EXERCISE_PLANS[5].calls.map((call, index) => ({call, url: 'http://127.0.0.1:1/cover3.jpg', served, observation: {kind: 'value', value: index === 0 ? sleeping : eager}})),
+		);
 	const segments = (count: number): number[] => Array<number>(count).fill(1460);
 	// The book's 49 segment-sized reads without the sleep: 48 full segments and the 221-byte tail.
 	const eager = [...segments(48), 221];
 
-	test('passes the book\'s numbers, and a first read of two segments when the reader was kept waiting', () => {
+	test("passes the book's numbers, and a first read of two segments when the reader was kept waiting", () => {
 		expect(judged([1460, ...Array<number>(13).fill(5120), 2281], eager).passed).toBe(true);
 		const late = judged([2920, ...Array<number>(13).fill(5120), 821], eager);
 		expect(late.passed, late.lines.join('\n')).toBe(true);

@@ -28,13 +28,7 @@ describe('where kernelspecs are, by one rule for installing and finding', () => 
 	});
 
 	test("are searched in Jupyter's order: JUPYTER_PATH, the user's data folder (JUPYTER_DATA_DIR too), the system's", () => {
-		expect(jupyterDataFolders({JUPYTER_PATH: `/a${path.delimiter}/b`, JUPYTER_DATA_DIR: '/data'}, 'linux')).toEqual([
-			'/a',
-			'/b',
-			'/data',
-			'/usr/local/share/jupyter',
-			'/usr/share/jupyter',
-		]);
+		expect(jupyterDataFolders({JUPYTER_PATH: `/a${path.delimiter}/b`, JUPYTER_DATA_DIR: '/data'}, 'linux')).toEqual(['/a', '/b', '/data', '/usr/local/share/jupyter', '/usr/share/jupyter']);
 	});
 
 	test('a kernelspec installed under JUPYTER_DATA_DIR is found with it set, and not without', async () => {

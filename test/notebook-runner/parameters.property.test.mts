@@ -40,16 +40,17 @@ const numberRaw = fc.oneof(
 	fc.double({noNaN: true, noDefaultInfinity: true}).map((value) => JSON.stringify(value)),
 	fc.stringMatching(/^-?(\d{1,6}\.?\d{0,6}|\.\d{1,6})([eE][-+]?\d{1,3})?$/),
 );
-const knobOf = (type: ParameterType, raw: fc.Arbitrary<string>, value: (raw: string) => Value): fc.Arbitrary<Omit<Knob, 'name'>> =>
-	raw.map((text) => ({type, raw: text, value: value(text)}));
+const knobOf = (type: ParameterType, raw: fc.Arbitrary<string>, value: (raw: string) => Value): fc.Arbitrary<Omit<Knob, 'name'>> => raw.map((text) => ({type, raw: text, value: value(text)}));
 const knobWithoutName = fc.oneof(
 	knobOf('string', stringRaw, (raw) => raw),
-	knobOf('number', numberRaw.filter((raw) => Number.isFinite(Number(raw))), Number),
+	knobOf(
+		'number',
+		numberRaw.filter((raw) => Number.isFinite(Number(raw))),
+		Number,
+	),
 	knobOf('boolean', fc.constantFrom('true', 'false'), (raw) => raw === 'true'),
 );
-const knobs = fc
-	.uniqueArray(fc.tuple(knobName, knobWithoutName), {selector: ([name]) => name, minLength: 1, maxLength: 4})
-	.map((pairs) => pairs.map(([name, knob]): Knob => ({name, ...knob})));
+const knobs = fc.uniqueArray(fc.tuple(knobName, knobWithoutName), {selector: ([name]) => name, minLength: 1, maxLength: 4}).map((pairs) => pairs.map(([name, knob]): Knob => ({name, ...knob})));
 
 /** The notebook's parameters cell that declares these knobs, with a default of each one's type. */
 function parametersCell(declared: readonly Knob[]): string {
@@ -136,13 +137,14 @@ describe('--param values', () => {
 	test('arrive as exactly the value given, each in one `const NAME: type = literal;`, however hostile', () => {
 		fc.assert(
 			fc.property(knobs, (declared) => {
-				const source = injectedParametersSource(declaredParameters(parametersCell(declared)), declared.map(({name, raw}) => `${name}=${raw}`));
+				const source = injectedParametersSource(
+					declaredParameters(parametersCell(declared)),
+					declared.map(({name, raw}) => `${name}=${raw}`),
+				);
 				expect(source.split('\n')[0]).toBe('// Parameters injected by the lesson runner (--param)');
 				const assignments = readInjectedCell(source);
 				if (typeof assignments === 'string') expect.fail(`${assignments}\n${source}`);
-				expect(assignments.map(({name, type, value}) => ({name, type, value}))).toEqual(
-					declared.map(({name, type, value}) => ({name, type: TYPE_KEYWORDS[type], value: asInjected(value)})),
-				);
+				expect(assignments.map(({name, type, value}) => ({name, type, value}))).toEqual(declared.map(({name, type, value}) => ({name, type: TYPE_KEYWORDS[type], value: asInjected(value)})));
 				expect(runInJavaScript(assignments)).toEqual(declared.map(({value}) => asInjected(value)));
 			}),
 			{seed: SEED, numRuns: RUNS},
@@ -150,14 +152,23 @@ describe('--param values', () => {
 	});
 
 	test('refuse a number that is not a finite decimal, a boolean that is not true or false, and a name not declared', () => {
-		const notADecimal = fc.oneof(numberRaw.filter((raw) => !Number.isFinite(Number(raw))), fc.string({maxLength: 8}).filter((raw) => !/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw)));
+		const notADecimal = fc.oneof(
+			numberRaw.filter((raw) => !Number.isFinite(Number(raw))),
+			fc.string({maxLength: 8}).filter((raw) => !/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw)),
+		);
 		fc.assert(
-			fc.property(knobName, notADecimal, fc.string({maxLength: 8}).filter((raw) => raw !== 'true' && raw !== 'false'), stringRaw, (name, number, boolean, text) => {
-				const declared = declaredParameters(`const ${name} = 1;\nconst ${name}_ON = true;`);
-				expect(() => injectedParametersSource(declared, [`${name}=${number}`])).toThrow(ParameterError);
-				expect(() => injectedParametersSource(declared, [`${name}_ON=${boolean}`])).toThrow(ParameterError);
-				expect(() => injectedParametersSource(declared, [`${name}_OTHER=${text}`])).toThrow(/declares no such name/);
-			}),
+			fc.property(
+				knobName,
+				notADecimal,
+				fc.string({maxLength: 8}).filter((raw) => raw !== 'true' && raw !== 'false'),
+				stringRaw,
+				(name, number, boolean, text) => {
+					const declared = declaredParameters(`const ${name} = 1;\nconst ${name}_ON = true;`);
+					expect(() => injectedParametersSource(declared, [`${name}=${number}`])).toThrow(ParameterError);
+					expect(() => injectedParametersSource(declared, [`${name}_ON=${boolean}`])).toThrow(ParameterError);
+					expect(() => injectedParametersSource(declared, [`${name}_OTHER=${text}`])).toThrow(/declares no such name/);
+				},
+			),
 			{seed: SEED, numRuns: RUNS},
 		);
 	});

@@ -14,8 +14,7 @@ import {type JupyterMessage, MessageCodec} from '../../scripts/notebook-runner/w
 const codec = new MessageCodec('a key');
 const message = (type: string, content: Record<string, unknown>): JupyterMessage => codec.create(type, content) as JupyterMessage;
 const stdout = (text: string): JupyterMessage => message('stream', {name: 'stdout', text});
-const display = (text: string, id?: string, type = 'display_data'): JupyterMessage =>
-	message(type, {data: {'text/plain': text}, metadata: {}, ...(id ? {transient: {display_id: id}} : {})});
+const display = (text: string, id?: string, type = 'display_data'): JupyterMessage => message(type, {data: {'text/plain': text}, metadata: {}, ...(id ? {transient: {display_id: id}} : {})});
 
 describe('CellOutputs', () => {
 	test('keeps a display nested thousands of levels deep out, with a note, so the notebook can still be written', () => {
@@ -124,17 +123,18 @@ describe('MessageCodec', () => {
 });
 
 describe('renderOutputs (what --check compares)', () => {
-	test('applies a notebook\'s sanitizers, and always hides checkout paths and library line numbers in tracebacks', () => {
+	test("applies a notebook's sanitizers, and always hides checkout paths and library line numbers in tracebacks", () => {
 		const text = renderOutputs(
 			[
 				{output_type: 'stream', name: 'stdout', text: 'took 123 ms on 127.0.0.1:40961\n'},
 				{output_type: 'error', ename: 'Error', evalue: 'x', traceback: ['Error: x', '    at recv (/home/someone/kit/dist/client/socket.js:172:23)', '    at /srv/x/node_modules/y/z.js:1:2']},
 			],
-			[{pattern: '\\d+ ms', replacement: 'N ms'}, {pattern: '127\\.0\\.0\\.1:\\d+', replacement: '127.0.0.1:PORT'}],
+			[
+				{pattern: '\\d+ ms', replacement: 'N ms'},
+				{pattern: '127\\.0\\.0\\.1:\\d+', replacement: '127.0.0.1:PORT'},
+			],
 		);
-		expect(text).toBe(
-			'--- stdout\ntook N ms on 127.0.0.1:PORT\n--- error\nError: x\nError: x\n    at recv (<project>/dist/client/socket.js:N:N)\n    at <node_modules>/y/z.js:1:2\n',
-		);
+		expect(text).toBe('--- stdout\ntook N ms on 127.0.0.1:PORT\n--- error\nError: x\nError: x\n    at recv (<project>/dist/client/socket.js:N:N)\n    at <node_modules>/y/z.js:1:2\n');
 	});
 
 	test('shows a picture by its size and hash, not its bytes', () => {

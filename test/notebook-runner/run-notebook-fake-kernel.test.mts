@@ -23,7 +23,11 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${n
 const WARM_UP = {code: 'undefined', silent: true, stopOnError: true, status: 'ok'};
 
 /** Runs fixture `name` on a fake kernel whose cells do what `cells` says; returns the result and what the kernel was sent. */
-async function runOnFake(name: string, cells: Readonly<Record<string, FakeCell>>, options: RunOptions = {}): Promise<{result: RunResult; sent: Array<Pick<ReceivedExecute, 'code' | 'silent' | 'stopOnError' | 'status'>>}> {
+async function runOnFake(
+	name: string,
+	cells: Readonly<Record<string, FakeCell>>,
+	options: RunOptions = {},
+): Promise<{result: RunResult; sent: Array<Pick<ReceivedExecute, 'code' | 'silent' | 'stopOnError' | 'status'>>}> {
 	const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-fake-'));
 	onTestFinished(() => rm(scratch, {recursive: true, force: true}));
 	const record = path.join(scratch, 'executes.jsonl');
@@ -35,7 +39,10 @@ async function runOnFake(name: string, cells: Readonly<Record<string, FakeCell>>
 }
 
 const stdoutOf = (cell: ICodeCell | undefined): string =>
-	(cell?.outputs ?? []).filter((output): output is IStream => output.output_type === 'stream').map((output) => [output.text].flat().join('')).join('');
+	(cell?.outputs ?? [])
+		.filter((output): output is IStream => output.output_type === 'stream')
+		.map((output) => [output.text].flat().join(''))
+		.join('');
 
 describe('runNotebook on a fake kernel', () => {
 	test('sends a cell tagged raises-exception without stop_on_error, so the next cell runs at its first sending', async () => {

@@ -80,7 +80,7 @@ describe('runNotebook', () => {
 		expect(streamText(codeCells(result.notebook)[1])).toBe('still runs\n');
 	});
 
-	test('with keepGoing (nbclient\'s allow_errors) runs every cell, each after a failed one at its first sending', async () => {
+	test("with keepGoing (nbclient's allow_errors) runs every cell, each after a failed one at its first sending", async () => {
 		const result = await run('fails-twice', {keepGoing: true});
 		expect(result.codeCellsRun).toBe(3);
 		expect(result.failures.map(({kind, codeCellNumber}) => ({kind, codeCellNumber}))).toEqual([

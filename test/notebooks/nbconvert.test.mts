@@ -14,9 +14,7 @@ import {LESSON_EXPECTATIONS, missingInOrder, unexpectedErrorOutputs} from '../he
 
 // The same notebooks must also run under real Jupyter: Debian's nbconvert with the project-local
 // kernelspec. With REQUIRE_JUPYTER=1 (CI) a missing Jupyter fails; otherwise these tests are skipped.
-const NBCONVERT = ['/usr/bin/jupyter-nbconvert', 'jupyter-nbconvert'].find(
-	(command) => spawnSync(command, ['--version'], {encoding: 'utf8'}).status === 0,
-);
+const NBCONVERT = ['/usr/bin/jupyter-nbconvert', 'jupyter-nbconvert'].find((command) => spawnSync(command, ['--version'], {encoding: 'utf8'}).status === 0);
 const REQUIRED = process.env['REQUIRE_JUPYTER'] === '1';
 if (!NBCONVERT && !REQUIRED) {
 	console.warn('Skipping the nbconvert tests: jupyter-nbconvert is not installed (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel).');
@@ -34,15 +32,11 @@ async function nbconvertExecute(file: string): Promise<Executed> {
 	const scratch = await mkdtemp(path.join(tmpdir(), 'lesson-nbconvert-'));
 	onTestFinished(() => rm(scratch, {recursive: true, force: true}));
 	const outputName = `${path.basename(file, '.ipynb')}.executed`;
-	const result = spawnSync(
-		NBCONVERT!,
-		['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', '--output-dir', scratch, '--output', outputName, file],
-		{
-			encoding: 'utf8',
-			env: projectJupyterEnv(scratch),
-			timeout: 600_000,
-		},
-	);
+	const result = spawnSync(NBCONVERT!, ['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', '--output-dir', scratch, '--output', outputName, file], {
+		encoding: 'utf8',
+		env: projectJupyterEnv(scratch),
+		timeout: 600_000,
+	});
 	expect(result.status, `nbconvert failed on ${file}:\n${result.stderr}`).toBe(0);
 	const executed = JSON.parse(await readFile(path.join(scratch, `${outputName}.ipynb`), 'utf8')) as Notebook;
 	return {cells: executed.cells.filter((cell): cell is ICodeCell => cell.cell_type === 'code'), notebook: executed};

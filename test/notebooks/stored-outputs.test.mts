@@ -71,9 +71,7 @@ describe.each(names)('%s as committed', (name) => {
 
 test('the image notebook shows the 70057-byte JPEG inline', async () => {
 	const notebook = JSON.parse(await readFile(lessonNotebookPath('02-retrieve-image.ipynb'), 'utf8'));
-	const jpeg = displays(notebook.cells.filter((cell: {cell_type: string}) => cell.cell_type === 'code')).find(
-		(output) => 'image/jpeg' in (output['data'] as object),
-	);
+	const jpeg = displays(notebook.cells.filter((cell: {cell_type: string}) => cell.cell_type === 'code')).find((output) => 'image/jpeg' in (output['data'] as object));
 	const bytes = Buffer.from(text((jpeg?.['data'] as Record<string, unknown>)['image/jpeg']), 'base64');
 	expect(bytes.length).toBe(70057);
 	expect(bytes.subarray(0, 2).toString('hex')).toBe('ffd8');
@@ -81,9 +79,13 @@ test('the image notebook shows the 70057-byte JPEG inline', async () => {
 
 // Each notebook, run through the real tslab kernel, must print what it has stored (npm run lesson --check),
 // so that a notebook that stopped running or changed its output cannot land.
-test.each(names)('%s runs without error and matches its stored outputs', async (name) => {
-	const file = lessonNotebookPath(name);
-	const result = await runNotebook(file);
-	expect(result.failure, JSON.stringify(result.failure, null, 1)).toBeUndefined();
-	expect(compareNotebooks(await readNotebook(file), result.notebook)).toBe('');
-}, 300_000);
+test.each(names)(
+	'%s runs without error and matches its stored outputs',
+	async (name) => {
+		const file = lessonNotebookPath(name);
+		const result = await runNotebook(file);
+		expect(result.failure, JSON.stringify(result.failure, null, 1)).toBeUndefined();
+		expect(compareNotebooks(await readNotebook(file), result.notebook)).toBe('');
+	},
+	300_000,
+);

@@ -72,9 +72,7 @@ describe('the replica answers the chapter request', () => {
 describe('the book link profiles', () => {
 	test('give 20 of 20 readers that keep up the first run: 2920, 1460 x 42, 2920, 1460, 1681', async () => {
 		const replica = await useReplica({link: 'book-run-1'});
-		const runs = await Promise.all(
-			Array.from({length: 20}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST})),
-		);
+		const runs = await Promise.all(Array.from({length: 20}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST})));
 		for (const {chunks, data} of runs) {
 			expect(chunks.map((chunk) => chunk.size)).toEqual(RUN_1_SIZES);
 			expect(chunks.map((chunk) => chunk.count)).toEqual(runningCounts(RUN_1_SIZES));
@@ -84,26 +82,20 @@ describe('the book link profiles', () => {
 
 	test('give 20 of 20 readers that sleep 250 ms after each recv the second run: 1460, 5120 x 13, 2281', async () => {
 		const replica = await useReplica({link: 'book-run-2'});
-		const runs = await Promise.all(
-			Array.from({length: 20}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250})),
-		);
+		const runs = await Promise.all(Array.from({length: 20}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250})));
 		for (const {chunks} of runs) expect(chunks.map((chunk) => chunk.size)).toEqual(RUN_2_SIZES);
 	});
 
 	// The other two of the four cases: the sleep alone, not the profile, makes the 5120-byte reads.
 	test('give readers that do not sleep segment-sized reads on book-run-2 too: 1460 x 48, 221', async () => {
 		const replica = await useReplica({link: 'book-run-2'});
-		const runs = await Promise.all(
-			Array.from({length: 5}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST})),
-		);
+		const runs = await Promise.all(Array.from({length: 5}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST})));
 		for (const {chunks} of runs) expectSegmentSized(chunks.map((chunk) => chunk.size));
 	});
 
 	test('give readers that sleep 250 ms full 5120-byte reads on book-run-1 too: 2920, 5120 x 13, 821', async () => {
 		const replica = await useReplica({link: 'book-run-1'});
-		const runs = await Promise.all(
-			Array.from({length: 5}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250})),
-		);
+		const runs = await Promise.all(Array.from({length: 5}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250})));
 		for (const {chunks} of runs) expect(chunks.map((chunk) => chunk.size)).toEqual(SLEEPING_RUN_1_SIZES);
 	});
 
@@ -332,11 +324,7 @@ describe('the replica survives', () => {
 	test('1,000 concurrent book-run-2 downloads, each receiving all 70301 bytes correctly', async () => {
 		const replica = await useReplica({link: 'book-run-2', maxConnections: 1000});
 		const expected = Buffer.concat([Buffer.from(`${RUN_2_HEADER}\r\n\r\n`, 'latin1'), COVER]);
-		const results = await Promise.all(
-			Array.from({length: 1000}, () =>
-				retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250, timeoutMs: 30_000}),
-			),
-		);
+		const results = await Promise.all(Array.from({length: 1000}, () => retrieve({host: replica.host, port: replica.port, request: CHAPTER_REQUEST, delayMs: 250, timeoutMs: 30_000})));
 		expect(results.filter(({data}) => data.equals(expected)).length).toBe(1000);
 		await replica.idle();
 		expect(replica.connections.filter((log) => log.outcome === 'complete').length).toBe(1000);

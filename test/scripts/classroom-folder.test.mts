@@ -23,8 +23,8 @@ afterEach(async () => {
 	await rm(scratch, {recursive: true, force: true});
 });
 
-describe('the classroom\'s folder', () => {
-	test('a fresh folder, or one of the teacher\'s own with their settings, is accepted', async () => {
+describe("the classroom's folder", () => {
+	test("a fresh folder, or one of the teacher's own with their settings, is accepted", async () => {
 		await expect(checkClassroomFolder(path.join(scratch, 'new'))).resolves.toBeUndefined();
 		await writeFile(path.join(scratch, LOCAL_CONFIG_NAME), 'c.JupyterHub.authenticator_class = "pam"\n', {mode: 0o644});
 		await expect(checkClassroomFolder(scratch)).resolves.toBeUndefined();
@@ -74,11 +74,21 @@ async function runSettings(settings: HubSettings, expression: string): Promise<s
 	return execFileSync('/usr/bin/python3', ['-c', probe, file], {encoding: 'utf8'}).trim();
 }
 
-describe('the hub\'s settings', () => {
+describe("the hub's settings", () => {
 	const settings: HubSettings = {
-		ip: '127.0.0.1', port: 8000, hubPort: 8081, proxyApiPort: 8001, learners: ['learner1'], password: 'trial', folder: '/tmp',
-		separateUsers: true, homeTemplate: '/tmp/{username}', jupyterPath: '/tmp', jupyterConfigPath: '/tmp',
-		cgroupRoots: {memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids'}, limits: LEARNER_LIMITS,
+		ip: '127.0.0.1',
+		port: 8000,
+		hubPort: 8081,
+		proxyApiPort: 8001,
+		learners: ['learner1'],
+		password: 'trial',
+		folder: '/tmp',
+		separateUsers: true,
+		homeTemplate: '/tmp/{username}',
+		jupyterPath: '/tmp',
+		jupyterConfigPath: '/tmp',
+		cgroupRoots: {memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids'},
+		limits: LEARNER_LIMITS,
 	};
 
 	test('put each learner in cgroups of their own where cgroups can be used', async () => {

@@ -92,7 +92,7 @@ test('a file added to lib/, then removed, and an edited tsconfig.build.json each
 	expect((await readdir(copy.root)).filter((name) => name.startsWith('dist.'))).toEqual([]);
 }, 300_000);
 
-test('a lib/ that does not compile stops the command with the compiler\'s message, and the last build stays in place', async () => {
+test("a lib/ that does not compile stops the command with the compiler's message, and the last build stays in place", async () => {
 	const copy = await projectCopy();
 	const built = await readFile(path.join(copy.root, 'dist', 'index.js'));
 	await appendFile(path.join(copy.root, 'lib', 'index.ts'), "export const broken: number = 'text';\n");

@@ -84,7 +84,12 @@ beforeAll(async () => {
 			...JSON.parse(readFileSync(lessonNotebookPath('04-exercises.ipynb'), 'utf8')),
 			cells: (JSON.parse(readFileSync(lessonNotebookPath('04-exercises.ipynb'), 'utf8')) as {cells: Cell[]}).cells.map((cell) =>
 				cell.metadata.tags?.includes('exercise-1')
-					? {...cell, source: "const original = console.log;\nconsole.log = (...parts: unknown[]) => original(...parts.map((part) => typeof part === 'string' ? part.replace(': FAIL', ': PASS').replace('✗', '✓') : part));\n" + [cell.source].flat().join('')}
+					? {
+							...cell,
+							source:
+								"const original = console.log;\nconsole.log = (...parts: unknown[]) => original(...parts.map((part) => typeof part === 'string' ? part.replace(': FAIL', ': PASS').replace('✗', '✓') : part));\n" +
+								[cell.source].flat().join(''),
+						}
 					: cell,
 			),
 		}),
@@ -93,7 +98,9 @@ beforeAll(async () => {
 			1: `import {spawn} from 'child_process';\nspawn('/bin/sh', ['-c', 'sleep ${DAEMON_SECONDS} & sleep ${DAEMON_SECONDS}'], {detached: true, env: {}, stdio: 'ignore'}).unref();\n${solution(1)}`,
 			2: `import * as os from 'os';\nconsole.log(JSON.stringify(process.env), os.homedir());\ntry { console.log(require('fs').readdirSync('/root')); } catch (error) { console.log(String(error)); }\n${solution(2)}`,
 		}),
-		'memory-bomb.ipynb': solutionsWith({1: `const hog: Buffer[] = [];\nfor (let i = 0; i < 48; i++) hog.push(Buffer.alloc(64 * 1024 * 1024, 1));\nconsole.log('held', hog.length * 64, 'MiB');\n${solution(1)}`}),
+		'memory-bomb.ipynb': solutionsWith({
+			1: `const hog: Buffer[] = [];\nfor (let i = 0; i < 48; i++) hog.push(Buffer.alloc(64 * 1024 * 1024, 1));\nconsole.log('held', hog.length * 64, 'MiB');\n${solution(1)}`,
+		}),
 		'process-bomb.ipynb': solutionsWith({
 			1: `import {spawn, type ChildProcess} from 'child_process';\nconst children: ChildProcess[] = [];\nconst started = await Promise.all(Array.from({length: 400}, () => new Promise<boolean>((resolve) => {\n    const child = spawn('sleep', ['30'], {stdio: 'ignore'});\n    children.push(child);\n    child.on('spawn', () => resolve(true));\n    child.on('error', () => resolve(false));\n})));\nconsole.log('started', started.filter(Boolean).length, 'of 400');\nfor (const child of children) child.kill();\n${solution(1)}`,
 		}),
@@ -139,7 +146,7 @@ describe.runIf(AS_ROOT)('npm run grade against hostile submissions', () => {
 		expect(run.stdout).not.toContain('no sandbox');
 	});
 
-	test('a PASS printed, or the chapter\'s own files answered instead of the URL\'s, is a FAIL', async () => {
+	test("a PASS printed, or the chapter's own files answered instead of the URL's, is a FAIL", async () => {
 		expect(grades('forges')).toEqual(['FAIL', 'FAIL', 'FAIL', 'PASS', 'PASS']);
 		expect(await printed('forges', 'check-1')).toContain('Exercise 1: PASS');
 		expect(notes('forges')).toMatch(/ex2: .*counted \d+, but \d+ arrived/);
@@ -151,16 +158,20 @@ describe.runIf(AS_ROOT)('npm run grade against hostile submissions', () => {
 		expect(await printed('patches-console', 'check-3')).toContain('Exercise 3: PASS');
 	});
 
-	test('a detached daemon dies with its sandbox, and the grader\'s environment stays the grader\'s', async () => {
+	test("a detached daemon dies with its sandbox, and the grader's environment stays the grader's", async () => {
 		expect(grades('daemon-and-canary')).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
 		expect(notes('daemon-and-canary')).toBe('');
-		const daemons = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && (() => {
-			try {
-				return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(DAEMON_SECONDS);
-			} catch {
-				return false;
-			}
-		})());
+		const daemons = readdirSync('/proc').filter(
+			(pid) =>
+				/^\d+$/.test(pid) &&
+				(() => {
+					try {
+						return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(DAEMON_SECONDS);
+					} catch {
+						return false;
+					}
+				})(),
+		);
 		expect(daemons).toEqual([]);
 		const seen = await printed('daemon-and-canary', 'exercise-2');
 		expect(seen).toContain('TSLAB_TYPES');
@@ -169,7 +180,7 @@ describe.runIf(AS_ROOT)('npm run grade against hostile submissions', () => {
 		expect(seen).toContain('ENOENT');
 	});
 
-	test('a memory bomb ends at the sandbox\'s memory limit, and a process bomb at its process limit', async () => {
+	test("a memory bomb ends at the sandbox's memory limit, and a process bomb at its process limit", async () => {
 		expect(await printed('memory-bomb', 'exercise-1')).not.toContain('held');
 		expect(notes('memory-bomb')).toMatch(/kernel-died/);
 		const started = Number(/started (\d+) of 400/.exec(await printed('process-bomb', 'exercise-1'))?.[1]);
@@ -210,7 +221,7 @@ describe.runIf(AS_ROOT)('npm run grade against hostile submissions', () => {
 		expect(executed).toEqual(expect.arrayContaining(['a%2Fb.ipynb', 'a__b.ipynb']));
 	});
 
-	test('the grades are the teacher\'s alone: folders 700, files 600', async () => {
+	test("the grades are the teacher's alone: folders 700, files 600", async () => {
 		for (const entry of [out, path.join(out, 'notebooks')]) expect((await stat(entry)).mode & 0o777).toBe(0o700);
 		for (const file of ['grades.csv', 'grades.md', path.join('notebooks', 'alice.ipynb')]) expect((await stat(path.join(out, file))).mode & 0o777).toBe(0o600);
 	});

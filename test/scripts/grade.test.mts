@@ -39,7 +39,7 @@ beforeAll(async () => {
 	folder = await mkdtemp(path.join(tmpdir(), 'lesson-grade-'));
 	canary = path.join(folder, 'canary');
 	await mkdir(canary);
-	await writeFile(path.join(canary, 'keep.txt'), 'the teacher\'s file\n');
+	await writeFile(path.join(canary, 'keep.txt'), "the teacher's file\n");
 	const submissions = path.join(folder, 'class');
 	await mkdir(path.join(submissions, 'bob'), {recursive: true});
 	const solutions = await readFile(lessonNotebookPath('04-exercises-solutions.ipynb'), 'utf8');
@@ -86,7 +86,7 @@ describe('npm run grade', () => {
 		for (const student of ['alice', 'bob/04-exercises', 'carol', 'deletes']) expect(run.stdout).toMatch(new RegExp(`✓ ${student}: `));
 	});
 
-	test('grades the solutions 5 of 5, and a wrong answer FAIL with the check\'s words', () => {
+	test("grades the solutions 5 of 5, and a wrong answer FAIL with the check's words", () => {
 		expect(grades('alice')).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
 		expect(rows.get('alice')?.[6]).toBe('5/5');
 		expect(grades('bob/04-exercises')).toEqual(['PASS', 'PASS', 'FAIL', 'PASS', 'PASS']);
@@ -112,7 +112,7 @@ describe('npm run grade', () => {
 		expect(grades('floods')[0]).toBe('FAIL');
 	});
 
-	test.runIf(AS_ROOT)('a submission that deletes files deletes nothing of anyone else\'s', () => {
+	test.runIf(AS_ROOT)("a submission that deletes files deletes nothing of anyone else's", () => {
 		expect(existsSync(path.join(canary, 'keep.txt'))).toBe(true);
 		expect(existsSync(path.join(PROJECT_ROOT, 'README.md'))).toBe(true);
 		// Its own exercise 1 is gone (the cell held the deletions), the rest of its solutions pass.

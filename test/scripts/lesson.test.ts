@@ -65,7 +65,7 @@ describe('npm run lesson', () => {
 		expect(result.stdout).not.toContain('never runs');
 	});
 
-	test('--jobs 2 runs notebooks side by side, each one\'s output whole, and --junit writes one test case per notebook', async () => {
+	test("--jobs 2 runs notebooks side by side, each one's output whole, and --junit writes one test case per notebook", async () => {
 		const folder = await scratchFolder();
 		const junit = path.join(folder, 'report.xml');
 		const result = await lesson([fixture('throws'), fixture('good'), fixture('displays'), '--jobs', '2', '--junit', junit]);
@@ -89,7 +89,7 @@ describe('npm run lesson', () => {
 		const started = Date.now();
 		const result = await lesson([fixture('hangs'), '--cell-timeout', '5']);
 		expect(result.code).toBe(1);
-		expect(result.stdout).toContain("timeout");
+		expect(result.stdout).toContain('timeout');
 		expect(Date.now() - started).toBeLessThan(60_000);
 	});
 

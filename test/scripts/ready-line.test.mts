@@ -11,7 +11,7 @@ import {readyLine} from '../../scripts/support/ready-line.mjs';
 const node = (code: string) => $({quiet: true, nothrow: true})`${process.execPath} -e ${code}`;
 
 describe('readyLine', () => {
-	test('resolves with the ready line\'s match, and the program goes on printing without blocking', async () => {
+	test("resolves with the ready line's match, and the program goes on printing without blocking", async () => {
 		// 256 KiB after the ready line: more than a pipe holds, so a program nobody read would block before its last line.
 		const server = node("console.log('starting'); console.log('listening on http://127.0.0.1:8123'); process.stdout.write('x'.repeat(262144) + '\\nlast\\n')");
 		const [, port] = await readyLine(server, /^listening on .*:(\d+)$/);
