@@ -84,7 +84,10 @@ function currentScope(): CellScope {
 	// Code that started before promise tracking was switched on (the cell that loaded the library, say)
 	// runs in the root context, id 0, for good: entering a scope there would hand it to every later cell.
 	// Such code shares one scope; cells that start later each run in a context of their own.
-	if (executionAsyncId() === 0) return (latestScope = rootScope);
+	if (executionAsyncId() === 0) {
+		latestScope = rootScope;
+		return rootScope;
+	}
 	let scope = scopes.getStore();
 	if (!scope) {
 		scope = {interrupted: false, pending: new Set()};

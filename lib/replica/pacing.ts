@@ -30,7 +30,10 @@ export async function sendPaced(socket: net.Socket, response: Buffer, link: Link
 		log.bytesSent = response.length;
 		await finished;
 		const waitedMs = refused ? performance.now() - started : 0;
-		if (refused) (log.pauses += 1), (log.pausedMs += waitedMs);
+		if (refused) {
+			log.pauses += 1;
+			log.pausedMs += waitedMs;
+		}
 		log.writes.push({atMs: 0, bytes: response.length, refused, waitedMs});
 		log.durationMs = performance.now() - started;
 		return;

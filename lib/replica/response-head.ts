@@ -44,7 +44,10 @@ const responses = new WeakMap<Resource, Map<string, Buffer>>();
  */
 export function resourceResponse(resource: Resource, date: string, method: 'GET' | 'HEAD' = 'GET'): Buffer {
 	let cache = responses.get(resource);
-	if (!cache) responses.set(resource, (cache = new Map()));
+	if (!cache) {
+		cache = new Map();
+		responses.set(resource, cache);
+	}
 	const key = `${method} ${date}`;
 	let bytes = cache.get(key);
 	if (!bytes) {
