@@ -69,7 +69,10 @@ async function waitForPort(port: number, nginx: ProcessPromise): Promise<void> {
 		async () => {
 			if (nginx.output) throw new ProgramError(nginx.cmd, nginx.output, `before listening on ${port}`);
 			return new Promise<boolean>((resolve) => {
-				const socket: net.Socket = net.connect({host: '127.0.0.1', port}, () => (socket.destroy(), resolve(true)));
+				const socket: net.Socket = net.connect({host: '127.0.0.1', port}, () => {
+					socket.destroy();
+					resolve(true);
+				});
 				socket.on('error', () => resolve(false));
 			});
 		},
