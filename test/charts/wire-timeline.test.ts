@@ -11,7 +11,10 @@ function writes(...steps: Array<[atMs: number, bytes: number]>): WriteRecord[] {
 /** Recvs that returned these sizes at these times (ms since the request was sent), with the chapter's count. */
 function chunks(...reads: Array<[atMs: number, size: number]>): Chunk[] {
 	let count = 0;
-	return reads.map(([atMs, size]) => ({atMs, size, count: (count += size)}));
+	return reads.map(([atMs, size]) => {
+		count += size;
+		return {atMs, size, count};
+	});
 }
 
 const linksOf = (timeline: WireTimeline): Array<[segment: number, recv: number, bytes: number]> => timeline.links.map((link) => [link.segment, link.recv, link.bytes]);

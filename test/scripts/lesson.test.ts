@@ -158,8 +158,20 @@ describe('npm run lesson', () => {
 	});
 
 	test.each([
-		{what: 'a kernelspec name with path separators', change: (nb: {metadata: {kernelspec: {name: string}}}) => void (nb.metadata.kernelspec.name = '../../x'), message: 'is not a kernel name'},
-		{what: 'a cell whose source is null', change: (nb: {cells: Array<{source: unknown}>}) => void (nb.cells[0]!.source = null), message: 'cell 1 has no cell_type or no source text'},
+		{
+			what: 'a kernelspec name with path separators',
+			change: (nb: {metadata: {kernelspec: {name: string}}}) => {
+				nb.metadata.kernelspec.name = '../../x';
+			},
+			message: 'is not a kernel name',
+		},
+		{
+			what: 'a cell whose source is null',
+			change: (nb: {cells: Array<{source: unknown}>}) => {
+				nb.cells[0]!.source = null;
+			},
+			message: 'cell 1 has no cell_type or no source text',
+		},
 	])('refuses $what with a message, and still ends with the summary', async ({change, message}) => {
 		const folder = await scratchFolder();
 		const bad = path.join(folder, 'bad.ipynb');
