@@ -72,7 +72,8 @@ describe.each(names)('%s as committed', (name) => {
 test('the image notebook shows the 70057-byte JPEG inline', async () => {
 	const notebook = JSON.parse(await readFile(lessonNotebookPath('02-retrieve-image.ipynb'), 'utf8'));
 	const jpeg = displays(notebook.cells.filter((cell: {cell_type: string}) => cell.cell_type === 'code')).find((output) => 'image/jpeg' in (output['data'] as object));
-	const bytes = Buffer.from(text((jpeg?.['data'] as Record<string, unknown>)['image/jpeg']), 'base64');
+	expect(jpeg, 'no display with an image/jpeg').toBeDefined();
+	const bytes = Buffer.from(text((jpeg!['data'] as Record<string, unknown>)['image/jpeg']), 'base64');
 	expect(bytes.length).toBe(70057);
 	expect(bytes.subarray(0, 2).toString('hex')).toBe('ffd8');
 });
