@@ -12,7 +12,7 @@ import {startJudge} from '../../lib/lesson/judge.js';
 import type {KernelLauncher} from '../notebook-runner/kernel.mjs';
 import {projectKernelSpec} from '../notebook-runner/kernelspec.mjs';
 import {PROJECT_ROOT} from '../support/project-paths.mjs';
-import {cellSource, cellTags, isCodeCell, type Notebook, readNotebook} from '../notebook-runner/notebook-file.mjs';
+import {cellSource, cellTags, isCodeCell, type Notebook} from '../notebook-runner/notebook-file.mjs';
 import {type CellFailure, runNotebook} from '../notebook-runner/run-notebook.mjs';
 import type {GradingRun, GradingSandbox, JudgeLine, SandboxLimits} from './sandbox.mjs';
 
