@@ -140,7 +140,7 @@ describe('the image Dockerfile', () => {
 		expect(copyAt, `no COPY . ${IMAGE_PROJECT}`).toBeGreaterThanOrEqual(0);
 		expect(runAt, `no RUN of ${BUILD_STEPS_PATH}`).toBeGreaterThan(copyAt);
 		const words = instructions[runAt]!.args.split(' ');
-		const script = words.findIndex((word) => word === `${IMAGE_PROJECT}/${BUILD_STEPS_PATH}`);
+		const script = words.indexOf(`${IMAGE_PROJECT}/${BUILD_STEPS_PATH}`);
 		expect(script, `build-steps.sh is run from ${IMAGE_PROJECT}`).toBeGreaterThanOrEqual(0);
 		expect(words[script + 1]).toBe(IMAGE_PROJECT);
 		expect(IMAGE_JUPYTER_DATA_PATH).toContain(words[script + 2]);
