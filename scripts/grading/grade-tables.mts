@@ -48,8 +48,9 @@ function markdownField(value: string): string {
 
 export function gradeTables(grades: readonly SubmissionGrade[]): GradeTables {
 	const body = rows(grades);
-	const csv = [HEADINGS, ...body].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
-	const markdown = [`| ${HEADINGS.join(' | ')} |`, `| ${HEADINGS.map(() => '---').join(' | ')} |`, ...body.map((row) => `| ${row.map(markdownField).join(' | ')} |`)].join('\n') + '\n';
+	// Every line ends with its line break, the last line too.
+	const csv = [HEADINGS, ...body].map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
+	const markdown = [`| ${HEADINGS.join(' | ')} |`, `| ${HEADINGS.map(() => '---').join(' | ')} |`, ...body.map((row) => `| ${row.map(markdownField).join(' | ')} |`)].map((line) => `${line}\n`).join('');
 	// In a terminal the notes are cut to fit a line; the files keep them whole.
 	const shown = body.map((row) => row.map((cell, index) => (index === row.length - 1 && cell.length > 90 ? `${cell.slice(0, 89)}…` : cell)));
 	const widths = HEADINGS.map((heading, index) => Math.max(heading.length, ...shown.map((row) => row[index]!.length)));
