@@ -220,13 +220,15 @@ export class Socket {
 		if (!pending || pending.state === 'answering' || this.#closed) return;
 		if (this.#failure) {
 			pending.state = 'answering';
-			return this.#settle(pending, this.#failure);
+			this.#settle(pending, this.#failure);
+			return;
 		}
 		if (this.#ended) {
 			pending.state = 'answering';
 			this.#emptyResults += 1;
 			if (this.#emptyResults >= EMPTY_RECVS_BEFORE_ERROR) {
-				return this.#settle(pending, new RecvAfterEndError(this.address, this.#emptyResults, this.#errorOptions()));
+				this.#settle(pending, new RecvAfterEndError(this.address, this.#emptyResults, this.#errorOptions()));
+				return;
 			}
 			// Through the event loop, never as a microtask: a loop that forgot its break must still let
 			// SIGINT (Jupyter's stop button) and timers run.

@@ -39,7 +39,7 @@ export function tcpBufferSettings(): TcpBufferSettings | undefined {
 
 function readLimits(name: string): BufferLimits | undefined {
 	const numbers = readSetting(name)?.trim().split(/\s+/).map(Number);
-	if (!numbers || numbers.length !== 3 || !numbers.every(Number.isSafeInteger)) return undefined;
+	if (numbers?.length !== 3 || !numbers.every(Number.isSafeInteger)) return undefined;
 	const [min, defaultSize, max] = numbers as [number, number, number];
 	return {min, default: defaultSize, max};
 }

@@ -75,7 +75,7 @@ export async function classroomUnderLoad(options: {learners: number}): Promise<s
 function problemWith(run: NotebookRun): string | undefined {
 	const reads = firstLoopReads(run.cellOutputs);
 	const right = reads.length === BOOK_RUN_1_SIZES.length && reads.every((size, index) => size === BOOK_RUN_1_SIZES[index]);
-	const picture = run.picture !== undefined && run.picture[0] && run.picture[1] === 640 && run.picture[2] === 480;
+	const picture = run.picture?.[0] && run.picture[1] === 640 && run.picture[2] === 480;
 	if (right && picture && run.unexpectedErrors.length === 0) return undefined;
 	return `reads ${reads.join(' ') || 'none'}; picture ${run.picture?.slice(1).join('x') ?? 'none'}; errors ${run.unexpectedErrors.join('; ') || 'none'}`;
 }

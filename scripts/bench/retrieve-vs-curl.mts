@@ -104,7 +104,9 @@ async function measure(runs: number, bodyBytes: number, clients: Partial<Record<
 			async () => {
 				const run = await download!();
 				if (run.bytes < bodyBytes) throw new Error(`${name} got ${run.bytes} bytes of a ${bodyBytes}-byte body`);
-				(peaks[name as Client] ??= []).push(run.peakMiB);
+				const clientPeaks = peaks[name as Client] ?? [];
+				clientPeaks.push(run.peakMiB);
+				peaks[name as Client] = clientPeaks;
 				return run.ms;
 			},
 		]),

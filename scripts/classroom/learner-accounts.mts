@@ -63,7 +63,7 @@ export async function ensureAccount(name: string, home: string): Promise<Account
 /** Removes a classroom account (never another); its files stay where they are. */
 export function removeAccount(name: string): boolean {
 	const account = lookUpAccount(name);
-	if (!account || !account.comment.includes(ACCOUNT_COMMENT)) return false;
+	if (!account?.comment.includes(ACCOUNT_COMMENT)) return false;
 	runAccountCommand('userdel', [name]);
 	return true;
 }

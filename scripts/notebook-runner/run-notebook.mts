@@ -131,7 +131,8 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 				onOutput: (message) => {
 					if (flooded) return;
 					// Measured only under a limit: every display would otherwise be serialized once more for nothing.
-					if (options.maxOutputChars !== undefined && (outputChars += JSON.stringify(message.content).length) > options.maxOutputChars) {
+					if (options.maxOutputChars !== undefined) outputChars += JSON.stringify(message.content).length;
+					if (options.maxOutputChars !== undefined && outputChars > options.maxOutputChars) {
 						flooded = true;
 						void kernel.kill();
 						return;

@@ -21,6 +21,7 @@ export interface Cli<Options extends OptionTable> {
 	readonly options: Options;
 	/** Hand every argument but --help to `main` untouched, in `_` (for a script that passes them on). */
 	readonly passThrough?: boolean;
+	// biome-ignore lint/suspicious/noConfusingVoidType: a main returns an exit code or nothing (exit 0); `undefined` would refuse a main declared `Promise<void>`.
 	readonly main: (args: CliArgs<Options>) => Promise<number | void>;
 }
 
@@ -95,6 +96,7 @@ function usage<Options extends OptionTable>(cli: Cli<Options>, output: CliOutput
 }
 
 /** The one exit-code handler: a UsageError exits 2 with the usage line, any other error 1. */
+// biome-ignore lint/suspicious/noConfusingVoidType: what `main` returns, as above.
 async function finish<Options extends OptionTable>(cli: Cli<Options>, output: CliOutput, run: () => Promise<number | void>): Promise<number> {
 	try {
 		return (await run()) ?? 0;

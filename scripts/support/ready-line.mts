@@ -22,13 +22,23 @@ export function readyLine(program: ProcessPromise, pattern: RegExp, timeoutMs = 
 			partial = lines.pop() ?? '';
 			for (const line of lines) {
 				const match = pattern.exec(line);
-				if (match) return (settle(), resolve(match));
+				if (match) {
+					settle();
+					resolve(match);
+					return;
+				}
 			}
 		};
-		const timer = setTimeout(() => (settle(), reject(new Error(`${program.cmd} printed no line matching ${pattern} within ${timeoutMs} ms`))), timeoutMs);
+		const timer = setTimeout(() => {
+			settle();
+			reject(new Error(`${program.cmd} printed no line matching ${pattern} within ${timeoutMs} ms`));
+		}, timeoutMs);
 		program.stdout.on('data', onData);
 		// Settled first, the promise ignores these: a server stopped later ends here too.
-		const ended = (output: ProcessOutput): void => (settle(), reject(new ProgramError(program.cmd, output, `before printing a line matching ${pattern}`)));
+		const ended = (output: ProcessOutput): void => {
+			settle();
+			reject(new ProgramError(program.cmd, output, `before printing a line matching ${pattern}`));
+		};
 		program.then(ended, ended);
 	});
 }
