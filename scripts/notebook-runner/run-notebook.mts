@@ -131,11 +131,13 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
 				onOutput: (message) => {
 					if (flooded) return;
 					// Measured only under a limit: every display would otherwise be serialized once more for nothing.
-					if (options.maxOutputChars !== undefined) outputChars += JSON.stringify(message.content).length;
-					if (options.maxOutputChars !== undefined && outputChars > options.maxOutputChars) {
-						flooded = true;
-						void kernel.kill();
-						return;
+					if (options.maxOutputChars !== undefined) {
+						outputChars += JSON.stringify(message.content).length;
+						if (outputChars > options.maxOutputChars) {
+							flooded = true;
+							void kernel.kill();
+							return;
+						}
 					}
 					const output = collected.add(message);
 					if (output) options.onOutput?.(output, number);
