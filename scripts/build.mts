@@ -1,4 +1,4 @@
-import {type CliArgs, type OptionTable, runCli, UsageError} from './support/cli.mjs';
+import {type Cli, type CliArgs, isMainModule, type OptionTable, runCli, UsageError} from './support/cli.mjs';
 import {buildLibrary} from './support/fresh-build.mjs';
 
 const HELP = `
@@ -19,4 +19,7 @@ async function main(args: Flags): Promise<number> {
 	return 0;
 }
 
-runCli({help: HELP, options: OPTIONS, main});
+/** The command, exported for the tests to run in-process (runCommand). */
+export const cli: Cli<typeof OPTIONS> = {help: HELP, options: OPTIONS, main};
+
+if (isMainModule(import.meta.url)) runCli(cli);

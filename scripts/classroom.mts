@@ -47,7 +47,6 @@ const OPTIONS = {
 type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
-	await ensureFreshBuild();
 	if (args._.length > 0) throw new UsageError(`unexpected argument ${args._[0]}`);
 	const learners = integerFlag('learners', args.learners, 3, 1, 200);
 	const port = integerFlag('port', args.port, 8000, 1, 65535);
@@ -55,6 +54,8 @@ async function main(args: Flags): Promise<number> {
 	if (args.ip !== undefined && args.ip.trim() === '') throw new UsageError('--ip needs an address, e.g. 127.0.0.1 (0.0.0.0 for every interface)');
 	if (args.prefix !== undefined && !/^[a-z][a-z0-9-]{0,20}$/.test(args.prefix)) throw new UsageError(`--prefix must be a lower-case system user name start (a-z, 0-9, -), got "${args.prefix}"`);
 	if (args.password !== undefined && args.password.length < 4) throw new UsageError('--password needs at least 4 characters');
+	// After the argument checks: a usage mistake is told at once, not after a build.
+	await ensureFreshBuild();
 	// Listened for from the start, and to the end: the hub runs in a process group of its own, which a
 	// default exit on a signal would leave behind. A Ctrl-C while it starts must still stop it, and a second
 	// signal must not cut the stopping short; a closed terminal (SIGHUP) stops it too. Should this process die

@@ -57,7 +57,6 @@ const OPTIONS = {
 type Flags = CliArgs<typeof OPTIONS>;
 
 async function main(args: Flags): Promise<number> {
-	await ensureFreshBuild();
 	const here = process.env['INIT_CWD'] ?? process.cwd();
 	if (args._.length === 0) throw new UsageError('name the submitted notebooks, or folders holding them');
 	const jobs = integerFlag('jobs', args.jobs, DEFAULT_JOBS, 1, 64);
@@ -71,6 +70,8 @@ async function main(args: Flags): Promise<number> {
 	if ('missing' in found) throw new UsageError(`${found.missing} does not exist`);
 	if ('duplicate' in found) throw new UsageError(`two submissions are both called ${found.duplicate}: name their folders instead`);
 	if (found.length === 0) throw new UsageError('no .ipynb files found in what was named');
+	// After the argument checks: a usage mistake is told at once, not after a build.
+	await ensureFreshBuild();
 
 	// Every line says so when submissions run unprotected, so that no one reads the output and misses it.
 	const unprotected = args['no-sandbox'] === true;

@@ -46,11 +46,20 @@ async function main(args: Flags): Promise<number> {
 			JUPYTER_PATH: searchPath(PROJECT_JUPYTER_PATH, process.env['JUPYTER_PATH']),
 			JUPYTER_CONFIG_PATH: searchPath(PROJECT_JUPYTER_CONFIG, process.env['JUPYTER_CONFIG_PATH']),
 		},
-	})`${jupyter} --ip=127.0.0.1 ${args._.map(String)}`;
+		// exec: zx runs a command through bash, which would otherwise stay Jupyter's parent and, signalled, die
+		// alone, leaving Jupyter running on its port. With exec, the process zx started is Jupyter itself.
+	})`exec ${jupyter} --ip=127.0.0.1 ${args._.map(String)}`;
 	// To Jupyter alone: it shuts its kernels down itself (zx's kill() would signal every process under it).
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.child?.kill(signal));
-	const {exitCode, signal} = await server;
-	return exitCode ?? (signal ? 1 : 0);
+	const passOn = (signal: NodeJS.Signals): void => {
+		server.child?.kill(signal);
+	};
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, passOn);
+	try {
+		const {exitCode, signal} = await server;
+		return exitCode ?? (signal ? 1 : 0);
+	} finally {
+		for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, passOn);
+	}
 }
 
 /** The command, exported for the tests to run in-process (runCommand). */

@@ -69,7 +69,6 @@ interface Outcome {
 }
 
 async function main(args: Flags): Promise<number> {
-	await ensureFreshBuild();
 	if (args.check && args.update) throw new UsageError('--check and --update do not go together: check first, then update');
 	const params = args.param === undefined ? [] : [args.param].flat();
 	if (args.update && params.length > 0) throw new UsageError('--update with --param would store outputs of changed parameters; run them without --update');
@@ -77,6 +76,8 @@ async function main(args: Flags): Promise<number> {
 	const notebookTimeoutMs = integerFlag('timeout', args.timeout, 1800, 1, MAX_TIMER_SECONDS) * 1000;
 	const files = args._.length > 0 ? args._.map((file) => path.resolve(process.env['INIT_CWD'] ?? process.cwd(), file)) : await lessonNotebookFiles();
 	if (files.length === 0) throw new UsageError('no notebooks to run');
+	// After the argument checks: a usage mistake is told at once, not after a build.
+	await ensureFreshBuild();
 
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		process.once(signal, () => {

@@ -37,7 +37,15 @@ export class Kernel {
 
 	/** Starts the kernel in `options.cwd` and resolves once it answers kernel_info and iopub is connected. */
 	static async start(spec: KernelSpec, options: KernelStartOptions): Promise<Kernel> {
-		const kernel = new Kernel(await KernelProcess.start(spec, options));
+		const kernelProcess = await KernelProcess.start(spec, options);
+		let kernel: Kernel;
+		try {
+			kernel = new Kernel(kernelProcess);
+		} catch (error) {
+			// The client's sockets could not be made (EMFILE, say): the kernel must not outlive the error.
+			await kernelProcess.kill();
+			throw error;
+		}
 		Kernel.#running.add(kernel);
 		try {
 			await kernel.#client.waitUntilReady(options.startTimeoutMs ?? 60_000);
@@ -90,7 +98,10 @@ export class Kernel {
 	/** Kills the kernel's process group (the kernel and anything cell code started) and frees everything. */
 	async kill(): Promise<void> {
 		Kernel.#running.delete(this);
-		await this.#process.kill();
-		this.#client.close();
+		try {
+			await this.#process.kill();
+		} finally {
+			this.#client.close();
+		}
 	}
 }

@@ -17,7 +17,7 @@
  * brings it up to date).
  */
 import {createHash} from 'node:crypto';
-import {readdir, readFile, realpath, rename, rm, writeFile} from 'node:fs/promises';
+import {lchown, lstat, readdir, readFile, realpath, rename, rm, stat, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {$} from 'zx/core';
 import {PROJECT_ROOT} from './project-paths.mjs';
@@ -97,8 +97,9 @@ export async function buildStatus(): Promise<BuildStatus> {
 }
 
 /**
- * Compiles lib/ into a new folder beside dist/ and puts it in dist/'s place, so that a notebook starting
- * meanwhile loads the old build or the new one, never half of each. The inputs are hashed before compiling:
+ * Compiles lib/ into a new folder beside dist/ and puts it in dist/'s place, so that a notebook never loads
+ * half of each build. The swap is two renames: between them, for a moment, there is no dist/ at all, and a
+ * notebook starting just then fails to import '..' (run it again). The inputs are hashed before compiling:
  * a file edited during the build makes the next check rebuild rather than trust it.
  */
 export async function buildLibrary(): Promise<void> {
@@ -114,6 +115,7 @@ export async function buildLibrary(): Promise<void> {
 			throw new BuildError(`lib/ does not compile (tsc -p tsconfig.build.json):\n${said}`);
 		}
 		await writeFile(path.join(building, path.basename(BUILD_RECORD)), `${JSON.stringify(inputs, null, 1)}\n`);
+		await giveToProjectOwner(building);
 		// A rename cannot replace a folder that has files: move the old one aside first. Two builds at once (two
 		// commands started together) both finish; the last one to move in stays.
 		for (let attempt = 1; ; attempt++) {
@@ -130,8 +132,25 @@ export async function buildLibrary(): Promise<void> {
 			}
 		}
 	} finally {
-		await Promise.all([building, replaced].map((folder) => rm(folder, {recursive: true, force: true})));
+		// Best effort: the build itself is in place (or failed for its own reason), and these folders are ignored by git.
+		await Promise.all([building, replaced].map((folder) => rm(folder, {recursive: true, force: true}).catch(() => {})));
 	}
+}
+
+/**
+ * A build made as root (`sudo npm run grade`, the classroom) belongs to the project's owner, as a build
+ * made by `npm install` does: else the owner's next build could not remove it, and would fail.
+ */
+async function giveToProjectOwner(folder: string): Promise<void> {
+	if (process.getuid?.() !== 0) return;
+	const {uid, gid} = await stat(PROJECT_ROOT);
+	if (uid === 0) return;
+	const walk = async (entry: string): Promise<void> => {
+		await lchown(entry, uid, gid);
+		const stats = await lstat(entry);
+		if (stats.isDirectory()) await Promise.all((await readdir(entry)).map((name) => walk(path.join(entry, name))));
+	};
+	await walk(folder);
 }
 
 /**

@@ -5,22 +5,48 @@
 import type {ProcessOutput, ProcessPromise} from 'zx/core';
 import {ProgramError} from './program-error.mjs';
 
+/** A program's stdout as lines not yet looked at, kept from its first readyLine on, and who waits for more. */
+interface LineBuffer {
+	readonly lines: string[];
+	partial: string;
+	readonly listeners: Set<() => void>;
+}
+
+const buffers = new WeakMap<ProcessPromise, LineBuffer>();
+
 /**
- * Resolves with the match of the first line of `program`'s stdout that matches `pattern`. Rejects if the
- * program ends first (a ProgramError with its exit code and stderr) or after `timeoutMs`. The lines after
- * it are left to whoever reads them next: zx keeps reading the stream, so the program never blocks on it.
+ * The program's line buffer, made (and fed from its stdout) on first use, so that lines that came in the
+ * same chunk as one readyLine's match are there for the next readyLine on the same program.
+ */
+function lineBuffer(program: ProcessPromise): LineBuffer {
+	const existing = buffers.get(program);
+	if (existing) return existing;
+	const buffer: LineBuffer = {lines: [], partial: '', listeners: new Set()};
+	program.stdout.on('data', (chunk: Buffer | string) => {
+		const lines = (buffer.partial + chunk.toString()).split('\n');
+		buffer.partial = lines.pop() ?? '';
+		buffer.lines.push(...lines);
+		for (const listener of buffer.listeners) listener();
+	});
+	buffers.set(program, buffer);
+	return buffer;
+}
+
+/**
+ * Resolves with the match of the first line of `program`'s stdout not yet read by an earlier readyLine that
+ * matches `pattern`; the lines before it are passed over, the lines after it are kept for the next readyLine.
+ * Rejects if the program ends first (a ProgramError with its exit code and stderr) or after `timeoutMs`. zx
+ * keeps reading the stream, so the program never blocks on it.
  */
 export function readyLine(program: ProcessPromise, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+	const buffer = lineBuffer(program);
 	return new Promise((resolve, reject) => {
-		let partial = '';
 		const settle = (): void => {
 			clearTimeout(timer);
-			program.stdout.off('data', onData);
+			buffer.listeners.delete(scan);
 		};
-		const onData = (chunk: Buffer | string): void => {
-			const lines = (partial + chunk.toString()).split('\n');
-			partial = lines.pop() ?? '';
-			for (const line of lines) {
+		const scan = (): void => {
+			for (let line = buffer.lines.shift(); line !== undefined; line = buffer.lines.shift()) {
 				const match = pattern.exec(line);
 				if (match) {
 					settle();
@@ -33,12 +59,13 @@ export function readyLine(program: ProcessPromise, pattern: RegExp, timeoutMs = 
 			settle();
 			reject(new Error(`${program.cmd} printed no line matching ${pattern} within ${timeoutMs} ms`));
 		}, timeoutMs);
-		program.stdout.on('data', onData);
+		buffer.listeners.add(scan);
 		// Settled first, the promise ignores these: a server stopped later ends here too.
 		const ended = (output: ProcessOutput): void => {
 			settle();
 			reject(new ProgramError(program.cmd, output, `before printing a line matching ${pattern}`));
 		};
 		program.then(ended, ended);
+		scan();
 	});
 }

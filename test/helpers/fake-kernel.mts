@@ -2,7 +2,8 @@
  * A fake Jupyter kernel on real ZeroMQ sockets (ipc, in a connection folder of its own), for testing the
  * runner's kernel client on the protocol alone, as nbclient tests its client against a fake kernel. It
  * speaks the messaging spec as tslab does: busy, execute_input, outputs, reply, idle; and after a failed
- * cell sent with stop_on_error it aborts the execute requests that arrive within 200 ms, as tslab does.
+ * cell sent with stop_on_error it aborts the next execute request. (tslab aborts those that arrive within
+ * 200 ms; the fake counts instead of timing, so that a slow machine cannot turn an abort into a run.)
  * What a cell does is looked up by its code in `cells`.
  */
 import {rm} from 'node:fs/promises';
@@ -44,9 +45,6 @@ export interface FakeKernelHooks {
 	readonly onShutdown?: () => void;
 }
 
-/** How long tslab aborts execute requests after a cell failed with stop_on_error (its jupyter.js). */
-const ABORT_WINDOW_MS = 200;
-
 export class FakeKernel {
 	readonly connection: ConnectionInfo;
 	/** Every execute_request received, in order. */
@@ -62,7 +60,8 @@ export class FakeKernel {
 	readonly #shell = new zmq.Router({linger: 0});
 	readonly #control = new zmq.Router({linger: 0});
 	readonly #iopub = new zmq.Publisher({linger: 0});
-	#abortUntil = 0;
+	/** Set by a cell that failed with stop_on_error: the next execute request is aborted. */
+	#abortNext = false;
 	#count = 0;
 	/** Ends the running cell, if one runs and can hear it. */
 	#interruptRunning: (() => void) | undefined;
@@ -127,7 +126,10 @@ export class FakeKernel {
 	}
 
 	async #answer(request: JupyterMessage, received: ReceivedExecute): Promise<Record<string, unknown>> {
-		if (Date.now() < this.#abortUntil) return {status: 'abort'};
+		if (this.#abortNext) {
+			this.#abortNext = false;
+			return {status: 'abort'};
+		}
 		const cell = this.#cells[received.code] ?? {};
 		if (received.silent !== true) this.#count += 1;
 		await this.#publish('execute_input', {code: received.code, execution_count: this.#count}, request);
@@ -145,7 +147,7 @@ export class FakeKernel {
 		if (!fails) return {status: 'ok', execution_count: this.#count, user_expressions: {}};
 		const error = {ename: 'Error', evalue: `${received.code} failed`, traceback: [`Error: ${received.code} failed`]};
 		await this.#publish('error', error, request);
-		if (received.stopOnError !== false) this.#abortUntil = Date.now() + ABORT_WINDOW_MS;
+		if (received.stopOnError !== false) this.#abortNext = true;
 		return {status: 'error', execution_count: this.#count, ...error};
 	}
 

@@ -92,7 +92,7 @@ describe('KernelClient', () => {
 		// The next cell runs while the late line comes; it goes to the cell that printed it.
 		let waitsOutput = '';
 		const waits = client.execute('waits', {timeoutMs: 10_000, onOutput: (message) => (waitsOutput += message.header.msg_type === 'stream' ? String(message.content['text']) : '')});
-		await expect.poll(() => timerOutput).toBe('started\nlate\n');
+		await expect.poll(() => timerOutput, {timeout: 10_000}).toBe('started\nlate\n');
 		expect(await client.requestInterrupt()).toBe('ok');
 		expect((await waits).status).toBe('error');
 		expect(waitsOutput).toBe('');

@@ -5,7 +5,7 @@
  * cheap way to see whether a command rebuilt.
  */
 import {spawn} from 'node:child_process';
-import {appendFile, readdir, readFile, rm, utimes, writeFile} from 'node:fs/promises';
+import {appendFile, lchown, lstat, readdir, readFile, rm, utimes, writeFile} from 'node:fs/promises';
 import * as path from 'node:path';
 import {expect, onTestFinished, test} from 'vitest';
 import {copyProject, type ProjectCopy} from '../helpers/project-copy.mjs';
@@ -105,3 +105,26 @@ test("a lib/ that does not compile stops the command with the compiler's message
 	expect(await readFile(path.join(copy.root, 'dist', 'index.js'))).toEqual(built);
 	expect((await readdir(copy.root)).filter((name) => name.startsWith('dist.'))).toEqual([]);
 }, 300_000);
+
+test.skipIf(process.getuid?.() !== 0)(
+	"a rebuild made as root (sudo npm run grade) belongs to the project's owner, whose next build can replace it",
+	async () => {
+		const copy = await projectCopy();
+		const owner = 65534; // nobody: any owner but root
+		await chownTree(copy.root, owner);
+		await appendFile(path.join(copy.root, 'lib', 'index.ts'), "export const OWNED_PROBE = 'built by root';\n");
+
+		const result = await lessonIn(copy, [path.join(copy.root, 'notebooks', 'none.ipynb')]);
+		expect(rebuilds(result)).toEqual(['lib/index.ts changed since dist/ was built']);
+		const dist = path.join(copy.root, 'dist');
+		const owners = new Set(await Promise.all([dist, ...(await readdir(dist, {recursive: true})).map((entry) => path.join(dist, entry))].map(async (entry) => (await lstat(entry)).uid)));
+		expect([...owners]).toEqual([owner]);
+	},
+	300_000,
+);
+
+/** Gives `folder` and everything in it (links not followed) to `uid`. */
+async function chownTree(folder: string, uid: number): Promise<void> {
+	await lchown(folder, uid, uid);
+	for (const entry of await readdir(folder, {recursive: true})) await lchown(path.join(folder, entry), uid, uid);
+}

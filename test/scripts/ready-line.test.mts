@@ -27,6 +27,14 @@ describe('readyLine', () => {
 		await server;
 	});
 
+	test('keeps the lines after a match for the next readyLine on the same program, even from the same write', async () => {
+		const server = node(`process.stdout.write('listening on :7\\nconnected\\n{"held":3}\\n'); setTimeout(() => {}, 60_000)`);
+		expect((await readyLine(server, /^listening on :(\d+)$/))[1]).toBe('7');
+		expect((await readyLine(server, /^connected$/, 5000))[0]).toBe('connected');
+		expect((await readyLine(server, /^\{.*\}$/, 5000))[0]).toBe('{"held":3}');
+		await server.kill();
+	});
+
 	test('a program that ends first is a ProgramError with its command, exit code and stderr', async () => {
 		const server = node("console.error('cannot bind: EADDRINUSE'); process.exit(4)");
 		const error = await readyLine(server, /^listening/).catch((caught: unknown) => caught);
